@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cellflow.bpf.c - kernel side of cellflow: per-flow accounting of one cell's
+ * traffic at the tc hook. Layouts shared with user space live in cellflow.h.
+ *
+ * Two entry points, cf_tc_ingress and cf_tc_egress (both SEC("tc"), attached
+ * as TCX links or clsact filters on the cell's interface), share one inlined
+ * handler. Per packet:
+ *
+ *   parse    Ethernet (+ one 802.1Q/802.1ad tag) -> IPv4 (options via ihl,
+ *            fragment-aware) or IPv6 (up to CF_MAX_EXT_HDRS extension
+ *            headers) -> TCP/UDP/ICMP/ICMPv6. A header that is not in the
+ *            linear area is pulled once (bpf_skb_pull_data) and parsed again.
+ *            Non-first fragments carry no L4 header: their ports stay 0.
+ *   account  cf_flows (LRU hash, key = 5-tuple + direction): insert with
+ *            BPF_NOEXIST, or add to the existing entry with atomics, so two
+ *            CPUs never lose an update.
+ *   report   Once per flow, one struct cf_flow_event (CF_EVENT_FLOW_NEW) in
+ *            the cf_events ring buffer. A CPU claims the report by setting
+ *            CF_FLOW_REPORTED with an atomic fetch-or; only the CPU that set
+ *            the bit reserves. If the ring is full the bit is cleared again,
+ *            so a later packet of the flow retries; the map keeps the counts.
+ *   wakeup   cf_wakeup_bytes (.rodata, set by the loader): 0 = kernel default
+ *            wakeup; N = no wakeup, except for the record that makes the
+ *            unconsumed data cross N bytes (the consumer's poll timeout
+ *            covers the tail).
+ *
+ * Counters (per-CPU cf_stats): runs, non-IP/truncated, new flows, ring-buffer
+ * reserve failures, submitted records, failed inserts.
+ * The program only observes: it always returns TC_ACT_OK.
+ */
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/in.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "cellflow.h"
+
+#ifndef EEXIST
+#define EEXIST 17
+#endif
+
+/* cf_parse() results */
+#define CF_PARSE_OK   0 /* key filled */
+#define CF_PARSE_SKIP 1 /* not IPv4/IPv6, or malformed: counted as non_ip */
+#define CF_PARSE_PULL 2 /* a header runs past data_end: pull and retry once */
+
+#define CF_PULL_LEN	256 /* bytes made linear by bpf_skb_pull_data() at most */
+#define CF_MAX_EXT_HDRS 4 /* IPv6 extension headers skipped at most */
+#define CF_IP_OFFSET	0x1fff /* fragment offset bits of iphdr.frag_off */
+#define CF_IP6_OFFSET	0xfff8 /* fragment offset bits of the IPv6 fragment header */
+
+/* fixed L4 header bytes the parser reads */
+#define CF_TCP_HLEN   20 /* minimum TCP header */
+#define CF_TCP_FLAGS  13 /* offset of the flags byte (CWR..FIN) */
+#define CF_UDP_HLEN   8
+#define CF_ICMP_BYTES 2 /* type, code */
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* set by the loader between open and load; see cf_submit() */
+const volatile __u32 cf_wakeup_bytes = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384); /* loader may override before load */
+	__type(key, struct cf_flow_key);
+	__type(value, struct cf_flow_val);
+} cf_flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024); /* loader may override before load */
+} cf_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cf_stats);
+} cf_stats SEC(".maps");
+
+struct cf_vlan_hdr {
+	__be16 tci;
+	__be16 proto;
+};
+
+/* ports (ICMP/ICMPv6: type and code) and the TCP flags byte from the L4 header at p */
+static __always_inline int cf_parse_l4(__u8 *p, void *data_end, struct cf_flow_key *k, __u8 *tcpf)
+{
+	switch (k->proto) {
+	case IPPROTO_TCP:
+		if ((void *)(p + CF_TCP_HLEN) > data_end)
+			return CF_PARSE_PULL;
+		k->sport = *(__be16 *)p;
+		k->dport = *(__be16 *)(p + 2);
+		*tcpf = p[CF_TCP_FLAGS];
+		break;
+	case IPPROTO_UDP:
+		if ((void *)(p + CF_UDP_HLEN) > data_end)
+			return CF_PARSE_PULL;
+		k->sport = *(__be16 *)p;
+		k->dport = *(__be16 *)(p + 2);
+		break;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		if ((void *)(p + CF_ICMP_BYTES) > data_end)
+			return CF_PARSE_PULL;
+		k->sport = bpf_htons(p[0]); /* type */
+		k->dport = bpf_htons(p[1]); /* code */
+		break;
+	}
+	return CF_PARSE_OK;
+}
+
+/* fills k (except dir) and *tcpf; k must be zeroed by the caller */
+static __always_inline int cf_parse(struct __sk_buff *skb, struct cf_flow_key *k, __u8 *tcpf)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct ethhdr *eth = data;
+	void *nh = eth + 1;
+	__be16 proto;
+
+	/* step: L2, at most one VLAN tag */
+	if ((void *)(eth + 1) > data_end)
+		return CF_PARSE_PULL;
+	proto = eth->h_proto;
+	if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD)) {
+		struct cf_vlan_hdr *vh = nh;
+
+		if ((void *)(vh + 1) > data_end)
+			return CF_PARSE_PULL;
+		proto = vh->proto;
+		nh = vh + 1;
+	}
+
+	/* step: IPv4; a non-first fragment has no L4 header (ports stay 0) */
+	if (proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = nh;
+		__u32 ihl;
+
+		if ((void *)(ip + 1) > data_end)
+			return CF_PARSE_PULL;
+		ihl = ip->ihl * 4;
+		if (ihl < sizeof(*ip))
+			return CF_PARSE_SKIP;
+		k->family = CF_FAMILY_V4;
+		k->proto = ip->protocol;
+		__builtin_memcpy(k->saddr, &ip->saddr, 4);
+		__builtin_memcpy(k->daddr, &ip->daddr, 4);
+		if (ip->frag_off & bpf_htons(CF_IP_OFFSET))
+			return CF_PARSE_OK;
+		return cf_parse_l4((__u8 *)ip + ihl, data_end, k, tcpf);
+	}
+
+	/* step: IPv6; skip hop-by-hop, routing, dest-opts, AH and fragment headers */
+	if (proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = nh;
+		__u8 *p;
+		__u8 nexthdr;
+
+		if ((void *)(ip6 + 1) > data_end)
+			return CF_PARSE_PULL;
+		k->family = CF_FAMILY_V6;
+		__builtin_memcpy(k->saddr, &ip6->saddr, 16);
+		__builtin_memcpy(k->daddr, &ip6->daddr, 16);
+		nexthdr = ip6->nexthdr;
+		p = (__u8 *)(ip6 + 1);
+#pragma unroll
+		for (int i = 0; i < CF_MAX_EXT_HDRS; i++) {
+			if (nexthdr == IPPROTO_HOPOPTS || nexthdr == IPPROTO_ROUTING ||
+			    nexthdr == IPPROTO_DSTOPTS) {
+				if ((void *)(p + 2) > data_end)
+					return CF_PARSE_PULL;
+				nexthdr = p[0];
+				p += (p[1] + 1) * 8;
+			} else if (nexthdr == IPPROTO_AH) {
+				if ((void *)(p + 2) > data_end)
+					return CF_PARSE_PULL;
+				nexthdr = p[0];
+				p += (p[1] + 2) * 4;
+			} else if (nexthdr == IPPROTO_FRAGMENT) {
+				if ((void *)(p + 8) > data_end)
+					return CF_PARSE_PULL;
+				nexthdr = p[0];
+				if (*(__be16 *)(p + 2) & bpf_htons(CF_IP6_OFFSET)) {
+					k->proto = nexthdr; /* non-first fragment */
+					return CF_PARSE_OK;
+				}
+				p += 8;
+			} else {
+				break;
+			}
+		}
+		k->proto = nexthdr;
+		return cf_parse_l4(p, data_end, k, tcpf);
+	}
+	return CF_PARSE_SKIP;
+}
+
+/* adds one packet to an existing flow; safe against other CPUs */
+static __always_inline void cf_account(struct cf_flow_val *v, __u32 len, __u64 now, __u8 tcpf)
+{
+	__sync_fetch_and_add(&v->packets, 1);
+	__sync_fetch_and_add(&v->bytes, len);
+	v->last_ns = now;
+	if (tcpf && (v->tcp_flags & tcpf) != tcpf)
+		__sync_fetch_and_or(&v->tcp_flags, tcpf);
+}
+
+/*
+ * cf_wakeup_bytes == 0: default wakeup (the kernel wakes the consumer when it
+ * has caught up). Otherwise no wakeup, except for the one record that makes the
+ * unconsumed data (this record included, it is already reserved) cross
+ * cf_wakeup_bytes.
+ */
+static __always_inline void cf_submit(struct cf_flow_event *e)
+{
+	__u64 avail;
+
+	if (cf_wakeup_bytes == 0) {
+		bpf_ringbuf_submit(e, 0);
+		return;
+	}
+	avail = bpf_ringbuf_query(&cf_events, BPF_RB_AVAIL_DATA);
+	if (avail >= cf_wakeup_bytes && avail < (__u64)cf_wakeup_bytes + CF_RB_SLOT)
+		bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+	else
+		bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+}
+
+/* one CF_EVENT_FLOW_NEW record for the flow, unless another CPU claimed it */
+static __always_inline void cf_report(struct __sk_buff *skb, struct cf_stats *st,
+				      const struct cf_flow_key *k, struct cf_flow_val *v)
+{
+	struct cf_flow_event *e;
+
+	/* step: claim; only the CPU that set the bit goes on */
+	if (__sync_fetch_and_or(&v->flags, CF_FLOW_REPORTED) & CF_FLOW_REPORTED)
+		return;
+
+	e = bpf_ringbuf_reserve(&cf_events, sizeof(*e), 0);
+	if (!e) {
+		/* step: ring full: give the claim back so that a later packet retries */
+		__sync_fetch_and_and(&v->flags, ~(__u32)CF_FLOW_REPORTED);
+		st->rb_fail++;
+		return;
+	}
+
+	/* step: write every byte of the 72-byte record */
+	e->first_ns = v->first_ns;
+	e->packets = v->packets;
+	e->bytes = v->bytes;
+	__builtin_memcpy(e->saddr, k->saddr, 16);
+	__builtin_memcpy(e->daddr, k->daddr, 16);
+	e->sport = k->sport;
+	e->dport = k->dport;
+	e->proto = k->proto;
+	e->dir = k->dir;
+	e->family = k->family;
+	e->tcp_flags = (__u8)v->tcp_flags;
+	e->kind = CF_EVENT_FLOW_NEW;
+	e->decision = CF_DECISION_ALLOW;
+	e->rule_ref = 0;
+	e->ifindex = skb->ifindex;
+
+	cf_submit(e);
+	st->events++;
+}
+
+static __always_inline int cf_handle(struct __sk_buff *skb, __u8 dir)
+{
+	__u32 zero = 0;
+	struct cf_stats *st;
+	struct cf_flow_key k;
+	struct cf_flow_val *v;
+	__u8 tcpf = 0;
+	__u64 now;
+	long err;
+	int r;
+
+	st = bpf_map_lookup_elem(&cf_stats, &zero);
+	if (!st)
+		return TC_ACT_OK;
+	st->packets++;
+
+	/* step: parse; pull non-linear headers once and parse again */
+	__builtin_memset(&k, 0, sizeof(k));
+	r = cf_parse(skb, &k, &tcpf);
+	if (r == CF_PARSE_PULL && skb->len > (__u32)(skb->data_end - skb->data)) {
+		if (bpf_skb_pull_data(skb, skb->len < CF_PULL_LEN ? skb->len : CF_PULL_LEN) == 0) {
+			__builtin_memset(&k, 0, sizeof(k));
+			tcpf = 0;
+			r = cf_parse(skb, &k, &tcpf);
+		}
+	}
+	if (r != CF_PARSE_OK) {
+		st->non_ip++;
+		return TC_ACT_OK;
+	}
+	k.dir = dir;
+	now = bpf_ktime_get_ns();
+
+	/* step: existing flow: add this packet */
+	v = bpf_map_lookup_elem(&cf_flows, &k);
+	if (v) {
+		cf_account(v, skb->len, now, tcpf);
+	} else {
+		/* step: new flow: insert; on a lost race add to the winner's entry */
+		struct cf_flow_val nv = {
+			.packets = 1,
+			.bytes = skb->len,
+			.first_ns = now,
+			.last_ns = now,
+			.tcp_flags = tcpf,
+			.flags = 0,
+		};
+
+		err = bpf_map_update_elem(&cf_flows, &k, &nv, BPF_NOEXIST);
+		if (err && err != -EEXIST) {
+			st->map_fail++;
+			return TC_ACT_OK;
+		}
+		if (!err)
+			st->new_flows++;
+		v = bpf_map_lookup_elem(&cf_flows, &k);
+		if (!v) {
+			/* evicted again before we could look at it */
+			st->map_fail++;
+			return TC_ACT_OK;
+		}
+		if (err)
+			cf_account(v, skb->len, now, tcpf);
+	}
+
+	/* step: report the flow once */
+	if (!(v->flags & CF_FLOW_REPORTED))
+		cf_report(skb, st, &k, v);
+	return TC_ACT_OK;
+}
+
+SEC("tc")
+int cf_tc_ingress(struct __sk_buff *skb)
+{
+	return cf_handle(skb, CF_DIR_INGRESS);
+}
+
+SEC("tc")
+int cf_tc_egress(struct __sk_buff *skb)
+{
+	return cf_handle(skb, CF_DIR_EGRESS);
+}

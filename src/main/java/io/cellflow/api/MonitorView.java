@@ -1,0 +1,37 @@
+package io.cellflow.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.cellflow.monitor.CellMonitor;
+import io.cellflow.monitor.MonitorCounters;
+
+/** A monitor as the API shows it. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record MonitorView(
+        String cellId,
+        String backend,
+        String state,
+        @JsonProperty("interface") String interfaceName,
+        String netns,
+        String startedAt,
+        String attachMode,
+        String runId,
+        String correlationId,
+        String fallbackReason,
+        MonitorCounters counters) {
+
+    static MonitorView of(CellMonitor m) {
+        return new MonitorView(
+                m.spec().cellId(),
+                m.backend().json(),
+                m.state().name().toLowerCase(java.util.Locale.ROOT),
+                m.spec().interfaceName(),
+                m.spec().netns().toString(),
+                m.startedAt().toString(),
+                m.attachMode(),
+                m.runId(),
+                m.spec().correlationId(),
+                m.fallbackReason(),
+                m.counters());
+    }
+}

@@ -1,0 +1,60 @@
+package io.cellflow.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import io.cellflow.monitor.MonitorException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/** Every error leaves as {@code application/problem+json}. */
+public class ProblemMappers {
+    private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
+
+    @ServerExceptionMapper
+    public Response monitor(MonitorException e) {
+        Response.Status status = switch (e.reason()) {
+            case INVALID_INPUT -> Response.Status.BAD_REQUEST;
+            case CELL_NOT_MONITORED, NETNS_NOT_FOUND -> Response.Status.NOT_FOUND;
+            case INTERFACE_NOT_FOUND -> Response.Status.fromStatusCode(422);
+            case ALREADY_MONITORED -> Response.Status.CONFLICT;
+            case BACKEND_NOT_IMPLEMENTED -> Response.Status.NOT_IMPLEMENTED;
+            case BACKEND_UNAVAILABLE -> Response.Status.SERVICE_UNAVAILABLE;
+        };
+        if (status == Response.Status.SERVICE_UNAVAILABLE) {
+            LOG.warnf(e, "cell %s: %s", e.cellId(), e.getMessage());
+        }
+        String title = status.getStatusCode() == 422 ? "Unprocessable Content" : status.getReasonPhrase();
+        return new Problem("https://cellflow.io/problems/" + e.reason().name().toLowerCase().replace('_', '-'),
+                title, status.getStatusCode(), e.getMessage(), e.cellId(), e.field().orElse(null),
+                e.interfaceName().orElse(null), e.errno().map(x -> x.number()).orElse(null),
+                e.errno().map(x -> x.name()).orElse(null)).toResponse();
+    }
+
+    @ServerExceptionMapper
+    public Response unknownField(UnrecognizedPropertyException e) {
+        return new Problem("about:blank", "Bad Request", 400, "unknown field \"" + e.getPropertyName()
+                + "\"; known fields: netns, interface, backend, run_id, correlation_id", null, e.getPropertyName(),
+                null, null, null).toResponse();
+    }
+
+    @ServerExceptionMapper
+    public Response malformedJson(JsonProcessingException e) {
+        return Problem.of(Response.Status.BAD_REQUEST, "malformed JSON body: " + e.getOriginalMessage())
+                .toResponse();
+    }
+
+    @ServerExceptionMapper
+    public Response web(WebApplicationException e) {
+        Response.Status status = Response.Status.fromStatusCode(e.getResponse().getStatus());
+        if (status == null) {
+            return new Problem("about:blank", "Error", e.getResponse().getStatus(), e.getMessage(), null, null, null,
+                    null, null).toResponse();
+        }
+        Throwable cause = e.getCause();
+        String detail = cause instanceof JsonProcessingException j ? "malformed JSON body: " + j.getOriginalMessage()
+                : e.getMessage();
+        return Problem.of(status, detail).toResponse();
+    }
+}

@@ -1,0 +1,16 @@
+package io.cellflow.api;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
+/** Body of {@code POST /cells/{cell_id}/monitor}. */
+@Schema(name = "StartMonitorRequest")
+public record StartMonitorRequest(
+        @Schema(required = true, description = "/run/netns/NAME or /proc/PID/ns/net", example = "/run/netns/demo-cell")
+        String netns,
+        @JsonProperty("interface")
+        @Schema(required = true, description = "interface inside that namespace, 1-15 chars", example = "demo0")
+        String interfaceName,
+        @Schema(description = "auto (default), ebpf or nflog", example = "auto") String backend,
+        @Schema(description = "stamped on every event; generated when absent") String runId,
+        @Schema(description = "stamped on every event") String correlationId) {}

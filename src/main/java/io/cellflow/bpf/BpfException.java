@@ -1,0 +1,55 @@
+package io.cellflow.bpf;
+
+import java.util.Optional;
+
+/**
+ * A typed failure of a kernel-side step: which step ({@link Stage}), the kernel's errno when there is one, and a
+ * detail such as the path, the interface or a verifier log excerpt. Callers branch on {@link #stage()}, never on
+ * the message.
+ */
+public final class BpfException extends Exception {
+
+    public enum Stage {
+        /** libc or libbpf cannot be bound (libbpf1 missing, not Linux). */
+        NATIVE_UNAVAILABLE,
+        /** the network-namespace file does not exist or is not a network namespace. */
+        NETNS_NOT_FOUND,
+        /** setns(2) into the namespace, or back out of it, failed. */
+        NETNS_ENTER,
+        /** no interface of that name in the namespace. */
+        INTERFACE_NOT_FOUND,
+        /** the BPF object file does not exist. */
+        OBJECT_MISSING,
+        /** libbpf could not open or parse the object, or it lacks a program or map we need. */
+        OPEN,
+        /** the kernel refused to load the programs or create the maps. */
+        LOAD,
+        /** attaching to the interface's hooks failed. */
+        ATTACH,
+        /** the ring buffer could not be mapped or polled. */
+        RING_BUFFER
+    }
+
+    private final Stage stage;
+    private final Errno errno;
+
+    public BpfException(Stage stage, Errno errno, String message) {
+        super(message + (errno == null ? "" : ": " + errno));
+        this.stage = stage;
+        this.errno = errno;
+    }
+
+    public BpfException(Stage stage, String message, Throwable cause) {
+        super(message + ": " + cause.getMessage(), cause);
+        this.stage = stage;
+        this.errno = null;
+    }
+
+    public Stage stage() {
+        return stage;
+    }
+
+    public Optional<Errno> errno() {
+        return Optional.ofNullable(errno);
+    }
+}

@@ -1,0 +1,202 @@
+package io.cellflow.bpf;
+
+import io.cellflow.flow.FlowAbi;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import jnr.ffi.Pointer;
+import org.jboss.logging.Logger;
+
+/**
+ * Everything one cell's eBPF monitor holds in the kernel: the loaded object (programs and maps), the ingress and
+ * egress attachments, the mmap'd ring buffer and its place in the poller. Owned by one monitor; {@link #close()}
+ * releases all of it in reverse order, is idempotent, and never throws.
+ */
+public final class EbpfFlowSource implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(EbpfFlowSource.class);
+
+    private final Native nat;
+    private final NetnsExecutor netns;
+    private final Path netnsPath;
+    private final String ifname;
+    private final int ifindex;
+    private final BpfObject object;
+    private final List<HookAttachment> hooks;
+    private final RingBufferReader ring;
+    private final RingBufferPoller.Registration registration;
+    private final int statsFd;
+    private final Pointer statsKey;
+    private final Pointer statsValue;
+    private final int cpus;
+    private boolean closed;
+
+    private EbpfFlowSource(Native nat, NetnsExecutor netns, Path netnsPath, String ifname, int ifindex,
+            BpfObject object, List<HookAttachment> hooks, RingBufferReader ring,
+            RingBufferPoller.Registration registration, int statsFd) {
+        this.nat = nat;
+        this.netns = netns;
+        this.netnsPath = netnsPath;
+        this.ifname = ifname;
+        this.ifindex = ifindex;
+        this.object = object;
+        this.hooks = hooks;
+        this.ring = ring;
+        this.registration = registration;
+        this.statsFd = statsFd;
+        this.cpus = Math.max(1, nat.libbpf().libbpf_num_possible_cpus());
+        this.statsKey = nat.allocate(4);
+        this.statsValue = nat.allocate(FlowAbi.Stats.SIZE * cpus);
+    }
+
+    /**
+     * Loads the program for one cell, attaches it to both hooks of {@code ifname} inside {@code netnsPath}, and
+     * starts delivering ring-buffer records to {@code sink} on the poller thread. On failure everything taken so
+     * far is released before the exception leaves.
+     */
+    public static EbpfFlowSource start(Native nat, NetnsExecutor netns, RingBufferPoller poller,
+            EbpfSettings settings, Path netnsPath, String ifname, RingBufferReader.RecordSink sink)
+            throws BpfException {
+        // step: the interface must exist before we spend a program load on it
+        int ifindex = netns.call(netnsPath, () -> ifindex(nat, ifname, netnsPath));
+
+        List<AutoCloseable> taken = new ArrayList<>();
+        try {
+            // step: open, size and load the object
+            BpfObject object = BpfObject.open(nat, settings.objectPath());
+            taken.add(object);
+            object.setMaxEntries(FlowAbi.MAP_EVENTS, settings.ringBufferBytes());
+            object.setMaxEntries(FlowAbi.MAP_FLOWS, settings.flowTableEntries());
+            object.setRodataU32(FlowAbi.VAR_WAKEUP_BYTES, settings.wakeupBytes());
+            object.load();
+            int ingress = object.programFd(FlowAbi.PROG_TC_INGRESS);
+            int egress = object.programFd(FlowAbi.PROG_TC_EGRESS);
+
+            // step: map the ring before attaching, so no record is produced that we could not read
+            RingBufferReader ring = RingBufferReader.map(nat, object.mapFd(FlowAbi.MAP_EVENTS),
+                    object.maxEntries(FlowAbi.MAP_EVENTS));
+            taken.add(ring);
+            RingBufferPoller.Registration reg = poller.register(object.mapFd(FlowAbi.MAP_EVENTS), ring, sink);
+            taken.add(reg);
+
+            // step: attach both hooks inside the namespace (ifindex and netlink are per namespace)
+            List<HookAttachment> hooks = netns.call(netnsPath, () -> attachBoth(nat, settings.attach(), ingress,
+                    egress, ifindex, ifname));
+            return new EbpfFlowSource(nat, netns, netnsPath, ifname, ifindex, object, hooks, ring, reg,
+                    object.mapFd(FlowAbi.MAP_STATS));
+        } catch (BpfException | RuntimeException e) {
+            for (int i = taken.size() - 1; i >= 0; i--) {
+                try {
+                    taken.get(i).close();
+                } catch (Exception suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
+    }
+
+    private static int ifindex(Native nat, String ifname, Path netnsPath) throws BpfException {
+        int idx = nat.libc().if_nametoindex(ifname);
+        if (idx == 0) {
+            throw new BpfException(BpfException.Stage.INTERFACE_NOT_FOUND, Errno.of(nat.errno()),
+                    "no interface " + ifname + " in " + netnsPath);
+        }
+        return idx;
+    }
+
+    private static List<HookAttachment> attachBoth(Native nat, EbpfSettings.Attach mode, int ingress, int egress,
+            int ifindex, String ifname) throws BpfException {
+        if (mode == EbpfSettings.Attach.TC) {
+            return attachTc(nat, ingress, egress, ifindex, ifname);
+        }
+        List<HookAttachment> hooks = new ArrayList<>(2);
+        try {
+            hooks.add(TcxLink.attach(nat, ingress, ifindex, true, ifname));
+            hooks.add(TcxLink.attach(nat, egress, ifindex, false, ifname));
+            return hooks;
+        } catch (BpfException e) {
+            hooks.forEach(HookAttachment::close);
+            if (mode == EbpfSettings.Attach.TCX) {
+                throw e;
+            }
+            LOG.infof("TCX attach failed on %s (%s); using tc clsact filters", ifname, e.getMessage());
+            return attachTc(nat, ingress, egress, ifindex, ifname);
+        }
+    }
+
+    private static List<HookAttachment> attachTc(Native nat, int ingress, int egress, int ifindex, String ifname)
+            throws BpfException {
+        TcClsactFilter in = TcClsactFilter.attach(nat, ingress, ifindex, true, ifname);
+        try {
+            return List.of(in, TcClsactFilter.attach(nat, egress, ifindex, false, ifname));
+        } catch (BpfException e) {
+            in.close();
+            throw e;
+        }
+    }
+
+    /** {@code tcx} or {@code tc}. */
+    public String attachMode() {
+        return hooks.get(0).mode();
+    }
+
+    public int ifindex() {
+        return ifindex;
+    }
+
+    /** Reads the program's counters now (one syscall). */
+    public synchronized KernelCounters counters() {
+        if (closed) {
+            return KernelCounters.ZERO;
+        }
+        statsKey.putInt(0, 0);
+        if (nat.libbpf().bpf_map_lookup_elem(statsFd, statsKey, statsValue) != 0) {
+            return KernelCounters.ZERO;
+        }
+        long[] sum = new long[FlowAbi.Stats.SIZE / 8];
+        for (int cpu = 0; cpu < cpus; cpu++) {
+            for (int f = 0; f < sum.length; f++) {
+                sum[f] += statsValue.getLong((long) cpu * FlowAbi.Stats.SIZE + f * 8L);
+            }
+        }
+        return new KernelCounters(sum[0], sum[1], sum[2], sum[3], sum[4], sum[5]);
+    }
+
+    /** Fraction of the ring holding records not yet consumed. */
+    public double ringFillRatio() {
+        return (double) ring.pendingBytes() / ring.capacity();
+    }
+
+    /** Detaches, drains the last records, unmaps the ring and frees programs and maps. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        // tc filters speak netlink and must be removed from inside the namespace; TCX links close anywhere
+        boolean needsNetns = hooks.stream().anyMatch(h -> h instanceof TcClsactFilter);
+        if (needsNetns) {
+            try {
+                netns.call(netnsPath, () -> {
+                    closeHooks();
+                    return null;
+                });
+            } catch (BpfException e) {
+                // the namespace is gone, and with it the interface, its qdisc and our filters
+                LOG.debugf("namespace %s gone before detach from %s: %s", netnsPath, ifname, e.getMessage());
+            }
+        } else {
+            closeHooks();
+        }
+        registration.close();
+        ring.close();
+        object.close();
+    }
+
+    private void closeHooks() {
+        for (int i = hooks.size() - 1; i >= 0; i--) {
+            hooks.get(i).close();
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package io.cellflow.bpf;
+
+import jnr.ffi.Pointer;
+import jnr.ffi.annotations.In;
+import jnr.ffi.annotations.Out;
+import jnr.ffi.byref.NativeLongByReference;
+
+/**
+ * The libbpf 1.x API cellflow uses (Debian's libbpf1 at run time), bound by JNR-FFI. libbpf 1.0+ reports errors
+ * as a negative errno from int functions and as {@code NULL} plus {@code errno} from pointer functions.
+ * Downcalls only; nothing here takes a callback.
+ */
+public interface LibBpf {
+    /** enum bpf_attach_type: TCX hooks, kernel 6.6+ */
+    int BPF_TCX_INGRESS = 46;
+    int BPF_TCX_EGRESS = 47;
+    /** enum bpf_tc_attach_point */
+    int BPF_TC_INGRESS = 1;
+    int BPF_TC_EGRESS = 2;
+    /** enum btf kind */
+    int BTF_KIND_DATASEC = 15;
+
+    Pointer bpf_object__open_file(String path, Pointer opts);
+
+    int bpf_object__load(Pointer obj);
+
+    void bpf_object__close(Pointer obj);
+
+    Pointer bpf_object__find_program_by_name(Pointer obj, String name);
+
+    Pointer bpf_object__find_map_by_name(Pointer obj, String name);
+
+    Pointer bpf_object__btf(Pointer obj);
+
+    int bpf_program__fd(Pointer prog);
+
+    int bpf_program__set_log_buf(Pointer prog, Pointer logBuf, long logSize);
+
+    int bpf_map__fd(Pointer map);
+
+    int bpf_map__set_max_entries(Pointer map, int maxEntries);
+
+    int bpf_map__max_entries(Pointer map);
+
+    Pointer bpf_map__initial_value(Pointer map, @Out NativeLongByReference size);
+
+    int bpf_link_create(int progFd, int targetFd, int attachType, Pointer opts);
+
+    int bpf_map_lookup_elem(int fd, @In Pointer key, @Out Pointer value);
+
+    int libbpf_num_possible_cpus();
+
+    int btf__find_by_name_kind(Pointer btf, String name, int kind);
+
+    Pointer btf__type_by_id(Pointer btf, int id);
+
+    String btf__name_by_offset(Pointer btf, int offset);
+
+    int bpf_tc_hook_create(Pointer hook);
+
+    int bpf_tc_hook_destroy(Pointer hook);
+
+    int bpf_tc_attach(Pointer hook, Pointer opts);
+
+    int bpf_tc_detach(Pointer hook, Pointer opts);
+}

@@ -1,0 +1,58 @@
+package io.cellflow.bpf;
+
+import jnr.ffi.Pointer;
+import jnr.ffi.annotations.In;
+import jnr.ffi.annotations.Out;
+import jnr.ffi.types.size_t;
+import jnr.ffi.types.ssize_t;
+
+/**
+ * The libc calls cellflow needs, bound by JNR-FFI. Downcalls only: no callback types, so the binding works with
+ * {@code -Djnr.ffi.asm.enabled=false} and in a native image. {@code errno} is saved by the loader
+ * ({@link Native#errno()}).
+ */
+public interface LibC {
+    int O_RDONLY = 0;
+    int O_CLOEXEC = 0x80000;
+    int CLONE_NEWNET = 0x40000000;
+    int PROT_READ = 1;
+    int PROT_WRITE = 2;
+    int MAP_SHARED = 1;
+    /** mmap's MAP_FAILED, as an address */
+    long MAP_FAILED = -1L;
+    int EPOLL_CLOEXEC = 0x80000;
+    int EPOLL_CTL_ADD = 1;
+    int EPOLL_CTL_DEL = 2;
+    int EPOLLIN = 1;
+    int EFD_CLOEXEC = 0x80000;
+    int EFD_NONBLOCK = 0x800;
+
+    int open(String path, int flags);
+
+    int close(int fd);
+
+    int setns(int fd, int nstype);
+
+    int if_nametoindex(String name);
+
+    /** Pass {@code null} as {@code addr}; compare the result's address with {@link #MAP_FAILED}. */
+    Pointer mmap(Pointer addr, @size_t long length, int prot, int flags, int fd, long offset);
+
+    int munmap(Pointer addr, @size_t long length);
+
+    int epoll_create1(int flags);
+
+    int epoll_ctl(int epfd, int op, int fd, @In Pointer event);
+
+    int epoll_wait(int epfd, @Out Pointer events, int maxevents, int timeout);
+
+    int eventfd(int initval, int flags);
+
+    @ssize_t
+    long read(int fd, @Out Pointer buf, @size_t long count);
+
+    @ssize_t
+    long write(int fd, @In Pointer buf, @size_t long count);
+
+    int getpagesize();
+}

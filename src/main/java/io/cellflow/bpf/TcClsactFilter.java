@@ -1,0 +1,91 @@
+package io.cellflow.bpf;
+
+import jnr.ffi.Pointer;
+
+/**
+ * A direct-action tc filter on a clsact qdisc, for kernels without TCX. Uses our own handle and priority; creates
+ * the clsact qdisc only when there is none, and destroys it on close only if we created it (another tool's qdisc
+ * and filters are never touched). Both attach and close speak netlink in the current network namespace, so both
+ * must run on the {@link NetnsExecutor} inside the interface's namespace.
+ */
+public final class TcClsactFilter implements HookAttachment {
+    /** Handle and priority of our filters: fixed so a stale one of ours is recognisable with tc filter show. */
+    public static final int HANDLE = 0xcf10;
+    public static final int PRIORITY = 0xcf1;
+
+    // struct bpf_tc_hook { size_t sz; int ifindex; enum bpf_tc_attach_point attach_point; __u32 parent; } (24 B)
+    private static final int HOOK_SIZE = 24;
+    // struct bpf_tc_opts { size_t sz; int prog_fd; __u32 flags, prog_id, handle, priority; } (32 B)
+    private static final int OPTS_SIZE = 32;
+    private static final int EEXIST = 17;
+
+    private final Native nat;
+    private final int ifindex;
+    private final boolean ingress;
+    private final boolean createdQdisc;
+    private boolean attached = true;
+
+    private TcClsactFilter(Native nat, int ifindex, boolean ingress, boolean createdQdisc) {
+        this.nat = nat;
+        this.ifindex = ifindex;
+        this.ingress = ingress;
+        this.createdQdisc = createdQdisc;
+    }
+
+    public static TcClsactFilter attach(Native nat, int progFd, int ifindex, boolean ingress, String ifname)
+            throws BpfException {
+        LibBpf bpf = nat.libbpf();
+        Pointer hook = hook(nat, ifindex, ingress ? LibBpf.BPF_TC_INGRESS : LibBpf.BPF_TC_EGRESS);
+        int rc = bpf.bpf_tc_hook_create(hook);
+        boolean created = rc == 0;
+        if (rc != 0 && -rc != EEXIST) {
+            throw new BpfException(BpfException.Stage.ATTACH, Errno.of(rc), "clsact qdisc on " + ifname);
+        }
+        Pointer opts = opts(nat, progFd);
+        rc = bpf.bpf_tc_attach(hook, opts);
+        if (rc != 0) {
+            if (created) {
+                bpf.bpf_tc_hook_destroy(hook(nat, ifindex, LibBpf.BPF_TC_INGRESS | LibBpf.BPF_TC_EGRESS));
+            }
+            throw new BpfException(BpfException.Stage.ATTACH, Errno.of(rc),
+                    "tc " + (ingress ? "ingress" : "egress") + " filter on " + ifname);
+        }
+        return new TcClsactFilter(nat, ifindex, ingress, created);
+    }
+
+    private static Pointer hook(Native nat, int ifindex, int attachPoint) {
+        Pointer p = nat.allocate(HOOK_SIZE);
+        p.putLong(0, HOOK_SIZE);
+        p.putInt(8, ifindex);
+        p.putInt(12, attachPoint);
+        return p;
+    }
+
+    private static Pointer opts(Native nat, int progFd) {
+        Pointer p = nat.allocate(OPTS_SIZE);
+        p.putLong(0, OPTS_SIZE);
+        p.putInt(8, progFd);
+        p.putInt(20, HANDLE);
+        p.putInt(24, PRIORITY);
+        return p;
+    }
+
+    @Override
+    public String mode() {
+        return "tc";
+    }
+
+    /** Must run inside the interface's namespace; a gone interface means the kernel already removed it all. */
+    @Override
+    public synchronized void close() {
+        if (!attached) {
+            return;
+        }
+        attached = false;
+        LibBpf bpf = nat.libbpf();
+        bpf.bpf_tc_detach(hook(nat, ifindex, ingress ? LibBpf.BPF_TC_INGRESS : LibBpf.BPF_TC_EGRESS), opts(nat, 0));
+        if (createdQdisc) {
+            bpf.bpf_tc_hook_destroy(hook(nat, ifindex, LibBpf.BPF_TC_INGRESS | LibBpf.BPF_TC_EGRESS));
+        }
+    }
+}

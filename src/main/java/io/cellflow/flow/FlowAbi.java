@@ -1,0 +1,79 @@
+package io.cellflow.flow;
+
+/**
+ * The kernel ABI of {@code bpf/cellflow.h}, in one place: record sizes, field offsets, constants and the names
+ * of the programs and maps in {@code cellflow.bpf.o}. {@code AbiLayoutTest} compiles the header and fails the
+ * build when a number here no longer matches it.
+ */
+public final class FlowAbi {
+    private FlowAbi() {}
+
+    /** Object file bundled as a class-path resource by the Maven build ({@code bpf/build.sh}). */
+    public static final String BUNDLED_OBJECT = "bpf/cellflow.bpf.o";
+
+    public static final String PROG_TC_INGRESS = "cf_tc_ingress";
+    public static final String PROG_TC_EGRESS = "cf_tc_egress";
+    public static final String MAP_FLOWS = "cf_flows";
+    public static final String MAP_EVENTS = "cf_events";
+    public static final String MAP_STATS = "cf_stats";
+    public static final String RODATA_SECTION = ".rodata";
+    public static final String VAR_WAKEUP_BYTES = "cf_wakeup_bytes";
+
+    public static final int DIR_INGRESS = 0;
+    public static final int DIR_EGRESS = 1;
+    public static final int FAMILY_V4 = 4;
+    public static final int FAMILY_V6 = 6;
+    public static final int EVENT_FLOW_NEW = 1;
+    public static final int DECISION_ALLOW = 0;
+    public static final int DECISION_DENY = 1;
+
+    /** struct cf_flow_event */
+    public static final class Event {
+        private Event() {}
+
+        public static final int SIZE = 72;
+        public static final int FIRST_NS = 0;
+        public static final int PACKETS = 8;
+        public static final int BYTES = 16;
+        public static final int SADDR = 24;
+        public static final int DADDR = 40;
+        public static final int SPORT = 56;
+        public static final int DPORT = 58;
+        public static final int PROTO = 60;
+        public static final int DIR = 61;
+        public static final int FAMILY = 62;
+        public static final int TCP_FLAGS = 63;
+        public static final int KIND = 64;
+        public static final int DECISION = 65;
+        public static final int RULE_REF = 66;
+        public static final int IFINDEX = 68;
+    }
+
+    /** struct cf_flow_key */
+    public static final class Key {
+        private Key() {}
+
+        public static final int SIZE = 40;
+        public static final int SPORT = 32;
+    }
+
+    /** struct cf_flow_val */
+    public static final class Value {
+        private Value() {}
+
+        public static final int SIZE = 40;
+    }
+
+    /** struct cf_stats: six u64 counters, one copy per possible CPU. */
+    public static final class Stats {
+        private Stats() {}
+
+        public static final int SIZE = 48;
+        public static final int PACKETS = 0;
+        public static final int NON_IP = 8;
+        public static final int NEW_FLOWS = 16;
+        public static final int RB_FAIL = 24;
+        public static final int EVENTS = 32;
+        public static final int MAP_FAIL = 40;
+    }
+}

@@ -1,0 +1,87 @@
+package io.cellflow.monitor;
+
+import java.time.Instant;
+
+/**
+ * One running monitor: what was asked ({@link MonitorSpec}), what runs ({@link Backend} and its
+ * {@link FlowSource}), and its stream ({@link FlowHub}). Owns the source: {@link #close()} releases every kernel
+ * object, then ends the streams. Idempotent.
+ */
+public final class CellMonitor implements AutoCloseable {
+    public enum State {
+        RUNNING,
+        STOPPED
+    }
+
+    private final MonitorSpec spec;
+    private final Backend backend;
+    private final String runId;
+    private final Instant startedAt;
+    private final FlowSource source;
+    private final FlowHub hub;
+    private final String fallbackReason;
+    private volatile State state = State.RUNNING;
+
+    CellMonitor(MonitorSpec spec, Backend backend, String runId, Instant startedAt, FlowSource source, FlowHub hub,
+            String fallbackReason) {
+        this.spec = spec;
+        this.backend = backend;
+        this.runId = runId;
+        this.startedAt = startedAt;
+        this.source = source;
+        this.hub = hub;
+        this.fallbackReason = fallbackReason;
+    }
+
+    public MonitorSpec spec() {
+        return spec;
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    public String runId() {
+        return runId;
+    }
+
+    public Instant startedAt() {
+        return startedAt;
+    }
+
+    public State state() {
+        return state;
+    }
+
+    public String attachMode() {
+        return source.attachMode();
+    }
+
+    /** Why the preferred backend did not run, or {@code null}. */
+    public String fallbackReason() {
+        return fallbackReason;
+    }
+
+    public FlowHub hub() {
+        return hub;
+    }
+
+    public MonitorCounters counters() {
+        FlowSource.KernelView k = source.kernel();
+        return new MonitorCounters(hub.events(), k.ringBufferLosses(), k.uniqueFlows(), k.packets(), hub.clients(),
+                hub.slowClientDrops());
+    }
+
+    @Override
+    public synchronized void close() {
+        if (state == State.STOPPED) {
+            return;
+        }
+        state = State.STOPPED;
+        try {
+            source.close();
+        } finally {
+            hub.complete();
+        }
+    }
+}

@@ -1,0 +1,15 @@
+package io.cellflow.monitor;
+
+/** A running backend's hold on the kernel for one cell; closing releases all of it and never throws. */
+interface FlowSource extends AutoCloseable {
+    /** How the backend attached, e.g. {@code tcx} or {@code tc}. */
+    String attachMode();
+
+    /** Kernel-side counters: ring-buffer losses, unique flows, packets. */
+    KernelView kernel();
+
+    @Override
+    void close();
+
+    record KernelView(long ringBufferLosses, long uniqueFlows, long packets) {}
+}

@@ -1,0 +1,14 @@
+package io.cellflow.monitor;
+
+/**
+ * A monitor's counters at one moment.
+ *
+ * @param events flow events published to the stream
+ * @param ringBufferLosses records the kernel could not reserve (the ring was full)
+ * @param uniqueFlows distinct flows the kernel inserted into its flow table
+ * @param packets packets the program saw
+ * @param clients SSE clients connected now
+ * @param slowClientDrops events dropped for clients that did not keep up
+ */
+public record MonitorCounters(long events, long ringBufferLosses, long uniqueFlows, long packets, int clients,
+        long slowClientDrops) {}

@@ -1,0 +1,63 @@
+package io.cellflow.monitor;
+
+import java.nio.file.Path;
+import java.util.regex.Pattern;
+
+/**
+ * Validation of everything a caller sends before it reaches a syscall, netlink or nft. Allow-lists, not
+ * deny-lists: a value either matches the documented form or is rejected with the field named.
+ */
+public final class MonitorInputs {
+    private static final Pattern CELL_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+    // Linux allows almost any byte in an interface name; we accept the portable subset, 1-15 chars (IFNAMSIZ-1)
+    private static final Pattern IFNAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}");
+    private static final Pattern NETNS_NAMED = Pattern.compile("/run/netns/[A-Za-z0-9_][A-Za-z0-9._-]{0,63}");
+    private static final Pattern NETNS_PROC = Pattern.compile("/proc/[1-9][0-9]{0,9}/ns/net");
+    private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9._:/@+=-]{1,128}");
+
+    private MonitorInputs() {}
+
+    public static String cellId(String value) {
+        if (value == null || !CELL_ID.matcher(value).matches()) {
+            throw MonitorException.invalid(value, "cell_id",
+                    "cell_id must match [A-Za-z0-9][A-Za-z0-9._-]{0,62}, got " + quote(value));
+        }
+        return value;
+    }
+
+    public static MonitorSpec spec(String cellId, String netns, String iface, String backend, String runId,
+            String correlationId) {
+        String id = cellId(cellId);
+        if (netns == null || !(NETNS_NAMED.matcher(netns).matches() || NETNS_PROC.matcher(netns).matches())) {
+            throw MonitorException.invalid(id, "netns",
+                    "netns must be /run/netns/NAME or /proc/PID/ns/net, got " + quote(netns));
+        }
+        if (iface == null || !IFNAME.matcher(iface).matches()) {
+            throw MonitorException.invalid(id, "interface",
+                    "interface must be 1-15 characters of [A-Za-z0-9_.-], not starting with '.' or '-', got "
+                            + quote(iface));
+        }
+        BackendChoice choice = BackendChoice.parse(backend);
+        if (choice == null) {
+            throw MonitorException.invalid(id, "backend", "backend must be auto, ebpf or nflog, got " + quote(backend));
+        }
+        return new MonitorSpec(id, Path.of(netns), iface, choice, token(id, "run_id", runId),
+                token(id, "correlation_id", correlationId));
+    }
+
+    private static String token(String cellId, String field, String value) {
+        if (value != null && !TOKEN.matcher(value).matches()) {
+            throw MonitorException.invalid(cellId, field,
+                    field + " must be 1-128 characters of [A-Za-z0-9._:/@+=-], got " + quote(value));
+        }
+        return value;
+    }
+
+    private static String quote(String value) {
+        if (value == null) {
+            return "nothing";
+        }
+        String shown = value.length() > 80 ? value.substring(0, 80) + "..." : value;
+        return "\"" + shown.replaceAll("\\p{Cntrl}", "?") + "\"";
+    }
+}
