@@ -1,5 +1,7 @@
 package io.cellflow.api;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cellflow.monitor.CellRegistry;
 import io.cellflow.monitor.MonitorInputs;
 import io.cellflow.monitor.StreamItem;
@@ -24,9 +26,11 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "flows")
 public class FlowStreamResource {
     private final CellRegistry registry;
+    private final ObjectMapper json;
 
-    FlowStreamResource(CellRegistry registry) {
+    FlowStreamResource(CellRegistry registry, ObjectMapper json) {
         this.registry = registry;
+        this.json = json;
     }
 
     @GET
@@ -37,13 +41,18 @@ public class FlowStreamResource {
         return items.map(item -> toSse(sse, item));
     }
 
-    static OutboundSseEvent toSse(Sse sse, StreamItem item) {
-        if (item instanceof StreamItem.Flow f) {
-            return sse.newEventBuilder().id(Long.toString(f.sequence())).name(f.kind().sseName())
-                    .mediaType(MediaType.APPLICATION_JSON_TYPE).data(f.decision()).build();
+    // serialised here rather than by the SSE writer, which would add a non-standard content-type field per event
+    private OutboundSseEvent toSse(Sse sse, StreamItem item) {
+        try {
+            if (item instanceof StreamItem.Flow f) {
+                return sse.newEventBuilder().id(Long.toString(f.sequence())).name(f.kind().sseName())
+                        .data(json.writeValueAsString(f.decision())).build();
+            }
+            StreamItem.Lost lost = (StreamItem.Lost) item;
+            return sse.newEventBuilder().name("lost")
+                    .data(json.writeValueAsString(Map.of("missed", lost.missed(), "cause", lost.cause()))).build();
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("flow event not serialisable", e);
         }
-        StreamItem.Lost lost = (StreamItem.Lost) item;
-        return sse.newEventBuilder().name("lost").mediaType(MediaType.APPLICATION_JSON_TYPE)
-                .data(Map.of("missed", lost.missed(), "cause", lost.cause())).build();
     }
 }

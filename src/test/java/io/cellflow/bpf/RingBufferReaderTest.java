@@ -1,0 +1,98 @@
+package io.cellflow.bpf;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The reader over a synthetic ring laid out like the kernel's: a consumer page, a producer page, and the data area
+ * mapped twice (here: copied twice) so a record that wraps reads contiguously.
+ */
+class RingBufferReaderTest {
+    private static final int PAGE = 4096;
+    private static final int RING = 4096;
+
+    private final ByteBuffer consumer = ByteBuffer.allocateDirect(PAGE).order(ByteOrder.nativeOrder());
+    private final ByteBuffer producer = ByteBuffer.allocateDirect(PAGE + 2 * RING).order(ByteOrder.nativeOrder());
+    private long prod;
+
+    /** Writes one record at the producer position, as bpf_ringbuf_submit leaves it. */
+    private void produce(int payloadLen, int header, byte fill) {
+        int at = (int) (prod & (RING - 1));
+        putBoth(at, header);
+        for (int i = 0; i < payloadLen; i++) {
+            putByte(at + 8 + i, fill);
+        }
+        prod += (payloadLen + 8 + 7) & ~7;
+        producer.putLong(0, prod);
+    }
+
+    private void putBoth(int at, int header) {
+        for (int i = 0; i < 4; i++) {
+            putByte(at + i, (byte) (header >>> (ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN ? 8 * i : 24 - 8 * i)));
+        }
+    }
+
+    private void putByte(int ringOffset, byte b) {
+        int off = ringOffset % RING;
+        producer.put(PAGE + off, b);
+        producer.put(PAGE + RING + off, b); // the second mapping of the same page
+    }
+
+    private List<String> drain(RingBufferReader r, int budget) {
+        List<String> got = new ArrayList<>();
+        r.drain((buf, off, len) -> got.add(len + ":" + buf.get(off) + ":" + buf.get(off + len - 1)), budget);
+        return got;
+    }
+
+    @Test
+    void deliversRecordsInOrderAndPublishesTheConsumerPosition() {
+        RingBufferReader r = new RingBufferReader(consumer, producer, PAGE, RING, () -> {});
+        produce(72, 72, (byte) 1);
+        produce(72, 72, (byte) 2);
+        assertEquals(List.of("72:1:1", "72:2:2"), drain(r, 100));
+        assertEquals(160, consumer.getLong(0));
+        assertEquals(List.of(), drain(r, 100));
+    }
+
+    @Test
+    void stopsAtABusyRecordAndSkipsDiscardedOnes() {
+        RingBufferReader r = new RingBufferReader(consumer, producer, PAGE, RING, () -> {});
+        produce(72, 72 | RingBufferReader.DISCARD_BIT, (byte) 1);
+        produce(72, 72, (byte) 2);
+        produce(72, 72 | RingBufferReader.BUSY_BIT, (byte) 3);
+        assertEquals(List.of("72:2:2"), drain(r, 100));
+        assertEquals(160, consumer.getLong(0), "stops before the busy record");
+        int at = 160;
+        putBoth(at, 72); // the kernel commits it
+        assertEquals(List.of("72:3:3"), drain(r, 100));
+    }
+
+    @Test
+    void readsARecordThatWrapsAroundTheEnd() {
+        RingBufferReader r = new RingBufferReader(consumer, producer, PAGE, RING, () -> {});
+        int n = 0;
+        while (prod + 80 <= RING - 40) { // leave 40 bytes before the end: the next record wraps
+            produce(72, 72, (byte) 5);
+            n++;
+        }
+        assertEquals(n, drain(r, 1000).size());
+        produce(72, 72, (byte) 9);
+        assertEquals(List.of("72:9:9"), drain(r, 1000));
+        assertEquals(prod, consumer.getLong(0));
+    }
+
+    @Test
+    void honoursTheBudget() {
+        RingBufferReader r = new RingBufferReader(consumer, producer, PAGE, RING, () -> {});
+        for (int i = 0; i < 5; i++) {
+            produce(72, 72, (byte) i);
+        }
+        assertEquals(2, drain(r, 2).size());
+        assertEquals(3, drain(r, 100).size());
+    }
+}
