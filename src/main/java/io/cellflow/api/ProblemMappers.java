@@ -14,20 +14,21 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response monitor(MonitorException e) {
-        Response.Status status = switch (e.reason()) {
-            case INVALID_INPUT -> Response.Status.BAD_REQUEST;
-            case CELL_NOT_MONITORED, NETNS_NOT_FOUND -> Response.Status.NOT_FOUND;
-            case INTERFACE_NOT_FOUND -> Response.Status.fromStatusCode(422);
-            case ALREADY_MONITORED -> Response.Status.CONFLICT;
-            case BACKEND_NOT_IMPLEMENTED -> Response.Status.NOT_IMPLEMENTED;
-            case BACKEND_UNAVAILABLE -> Response.Status.SERVICE_UNAVAILABLE;
+        int status = switch (e.reason()) {
+            case INVALID_INPUT -> 400;
+            case CELL_NOT_MONITORED, NETNS_NOT_FOUND -> 404;
+            case ALREADY_MONITORED -> 409;
+            case INTERFACE_NOT_FOUND -> 422;
+            case BACKEND_NOT_IMPLEMENTED -> 501;
+            case BACKEND_UNAVAILABLE -> 503;
         };
-        if (status == Response.Status.SERVICE_UNAVAILABLE) {
+        if (status == 503) {
             LOG.warnf(e, "cell %s: %s", e.cellId(), e.getMessage());
         }
-        String title = status.getStatusCode() == 422 ? "Unprocessable Content" : status.getReasonPhrase();
+        // JAX-RS has no constant for 422
+        String title = status == 422 ? "Unprocessable Content" : Response.Status.fromStatusCode(status).getReasonPhrase();
         return new Problem("https://cellflow.io/problems/" + e.reason().name().toLowerCase().replace('_', '-'),
-                title, status.getStatusCode(), e.getMessage(), e.cellId(), e.field().orElse(null),
+                title, status, e.getMessage(), e.cellId(), e.field().orElse(null),
                 e.interfaceName().orElse(null), e.errno().map(x -> x.number()).orElse(null),
                 e.errno().map(x -> x.name()).orElse(null)).toResponse();
     }

@@ -1,0 +1,150 @@
+package io.cellflow.it;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.notNullValue;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every status code of the monitor API, against the real backend and a real namespace (no test double): the
+ * success paths attach real programs.
+ */
+@QuarkusTest
+class CellApiTest {
+    private static TestNetwork net;
+
+    @BeforeAll
+    static void network() {
+        String gap = TestNetwork.privilegeGap();
+        Assumptions.assumeTrue(gap == null, "privileged API tests skipped: " + gap);
+        net = TestNetwork.create();
+    }
+
+    @AfterAll
+    static void teardown() {
+        if (net != null) {
+            net.close();
+        }
+    }
+
+    private String body(String netns, String iface) {
+        return "{\"netns\":\"" + netns + "\",\"interface\":\"" + iface + "\"}";
+    }
+
+    @Test
+    void startListGetStopAndTheConflictsBetween() {
+        given().contentType(ContentType.JSON).body(body(net.cellNetnsPath(), TestNetwork.CELL_IF))
+                .post("/cells/api-1/monitor")
+                .then().statusCode(201)
+                .header("Location", containsString("/cells/api-1/monitor"))
+                .body("cell_id", equalTo("api-1"))
+                .body("backend", equalTo("ebpf"))
+                .body("state", equalTo("running"))
+                .body("interface", equalTo(TestNetwork.CELL_IF))
+                .body("netns", equalTo(net.cellNetnsPath()))
+                .body("started_at", notNullValue());
+        try {
+            given().contentType(ContentType.JSON).body(body(net.cellNetnsPath(), TestNetwork.CELL_IF))
+                    .post("/cells/api-1/monitor")
+                    .then().statusCode(409).contentType("application/problem+json")
+                    .body("cell_id", equalTo("api-1"));
+            given().get("/cells").then().statusCode(200).body("cell_id", hasItem("api-1"));
+            given().get("/cells/api-1/monitor").then().statusCode(200)
+                    .body("counters.events", notNullValue())
+                    .body("counters.ring_buffer_losses", equalTo(0))
+                    .body("counters.unique_flows", notNullValue())
+                    .body("attach_mode", equalTo("tcx"));
+        } finally {
+            given().delete("/cells/api-1/monitor").then().statusCode(204);
+        }
+        given().delete("/cells/api-1/monitor").then().statusCode(404).contentType("application/problem+json");
+        given().get("/cells/api-1/monitor").then().statusCode(404).body("cell_id", equalTo("api-1"));
+        given().get("/cells/api-1/flows").then().statusCode(404).contentType("application/problem+json");
+    }
+
+    @Test
+    void badCellIdIs400() {
+        given().contentType(ContentType.JSON).body(body(net.cellNetnsPath(), TestNetwork.CELL_IF))
+                .post("/cells/-bad;id/monitor")
+                .then().statusCode(400).contentType("application/problem+json")
+                .body("field", equalTo("cell_id"));
+    }
+
+    @Test
+    void badInterfaceNameIs400AndNamesTheField() {
+        given().contentType(ContentType.JSON).body(body(net.cellNetnsPath(), "eth0;reboot"))
+                .post("/cells/api-2/monitor")
+                .then().statusCode(400).contentType("application/problem+json")
+                .body("field", equalTo("interface"))
+                .body("cell_id", equalTo("api-2"));
+    }
+
+    @Test
+    void badNetnsFormIs400() {
+        given().contentType(ContentType.JSON).body(body("/etc/passwd", "eth0"))
+                .post("/cells/api-2/monitor")
+                .then().statusCode(400).body("field", equalTo("netns"));
+    }
+
+    @Test
+    void malformedMissingAndUnknownBodiesAre400() {
+        given().contentType(ContentType.JSON).body("{\"netns\": ").post("/cells/api-2/monitor")
+                .then().statusCode(400).contentType("application/problem+json")
+                .body("detail", containsString("malformed JSON"));
+        given().contentType(ContentType.JSON).post("/cells/api-2/monitor")
+                .then().statusCode(400).contentType("application/problem+json");
+        given().contentType(ContentType.JSON).body("{\"netns\":\"/run/netns/x\",\"interfce\":\"eth0\"}")
+                .post("/cells/api-2/monitor")
+                .then().statusCode(400).body("field", equalTo("interfce"));
+        given().contentType(ContentType.JSON).body("{\"interface\":\"eth0\"}").post("/cells/api-2/monitor")
+                .then().statusCode(400).body("field", equalTo("netns"));
+    }
+
+    @Test
+    void oversizeBodyIs413() {
+        given().contentType(ContentType.JSON).body("{\"netns\":\"" + "x".repeat(70_000) + "\"}")
+                .post("/cells/api-2/monitor")
+                .then().statusCode(413);
+    }
+
+    @Test
+    void missingNetnsIs404() {
+        given().contentType(ContentType.JSON).body(body("/run/netns/cft-does-not-exist", "eth0"))
+                .post("/cells/api-3/monitor")
+                .then().statusCode(404).contentType("application/problem+json")
+                .body("cell_id", equalTo("api-3"))
+                .body("errno_name", equalTo("ENOENT"));
+        given().get("/cells/api-3/monitor").then().statusCode(404);
+    }
+
+    @Test
+    void interfaceNotInThatNetnsIs422() {
+        given().contentType(ContentType.JSON).body(body(net.cellNetnsPath(), "nosuch0"))
+                .post("/cells/api-4/monitor")
+                .then().statusCode(422).contentType("application/problem+json")
+                .body("interface", equalTo("nosuch0"))
+                .body("cell_id", equalTo("api-4"));
+        given().get("/cells/api-4/monitor").then().statusCode(404);
+    }
+
+    @Test
+    void nflogIsNotImplementedYet() {
+        given().contentType(ContentType.JSON)
+                .body("{\"netns\":\"" + net.cellNetnsPath() + "\",\"interface\":\"cfc0\",\"backend\":\"nflog\"}")
+                .post("/cells/api-5/monitor")
+                .then().statusCode(501).contentType("application/problem+json");
+    }
+
+    @Test
+    void unknownPathIsProblemJson() {
+        given().get("/cells/api-6/nothing").then().statusCode(404).contentType("application/problem+json");
+    }
+}

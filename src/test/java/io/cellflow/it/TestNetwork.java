@@ -1,0 +1,132 @@
+package io.cellflow.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.cellflow.bpf.Native;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A cell for privileged tests: two network namespaces ({@code cft-*}, "cell" and "peer") joined by one veth, with
+ * 198.18.N.1/.2 and 2001:2:0:N::1/::2. Nothing routes anywhere else. {@link #close()} deletes both namespaces,
+ * which removes the veth and anything attached to it, also when the test failed.
+ */
+public final class TestNetwork implements AutoCloseable {
+    public static final String CELL_IF = "cfc0";
+    public static final String PEER_IF = "cfp0";
+
+    public final String cellNs;
+    public final String peerNs;
+    public final String cellV4;
+    public final String peerV4;
+    public final String cellV6;
+    public final String peerV6;
+
+    private TestNetwork(int n) {
+        String tag = Integer.toString(n) + "-" + ProcessHandle.current().pid();
+        this.cellNs = "cft-" + tag + "-cell";
+        this.peerNs = "cft-" + tag + "-peer";
+        this.cellV4 = "198.18." + n + ".1";
+        this.peerV4 = "198.18." + n + ".2";
+        this.cellV6 = "2001:2:0:" + Integer.toHexString(n) + "::1";
+        this.peerV6 = "2001:2:0:" + Integer.toHexString(n) + "::2";
+    }
+
+    /** Creates the namespaces and the veth; on failure removes what it made. */
+    public static TestNetwork create() {
+        TestNetwork t = new TestNetwork(ThreadLocalRandom.current().nextInt(1, 250));
+        try {
+            sh("ip", "netns", "add", t.cellNs);
+            sh("ip", "netns", "add", t.peerNs);
+            sh("ip", "link", "add", CELL_IF, "netns", t.cellNs, "type", "veth", "peer", "name", PEER_IF, "netns",
+                    t.peerNs);
+            t.address(t.cellNs, CELL_IF, t.cellV4 + "/30", t.cellV6 + "/64");
+            t.address(t.peerNs, PEER_IF, t.peerV4 + "/30", t.peerV6 + "/64");
+            return t;
+        } catch (RuntimeException | AssertionError e) {
+            t.close();
+            throw e;
+        }
+    }
+
+    private void address(String ns, String dev, String v4, String v6) {
+        sh("ip", "-n", ns, "link", "set", "lo", "up");
+        sh("ip", "-n", ns, "addr", "add", v4, "dev", dev);
+        sh("ip", "-n", ns, "addr", "add", v6, "dev", dev, "nodad");
+        sh("ip", "-n", ns, "link", "set", dev, "up");
+    }
+
+    public String cellNetnsPath() {
+        return "/run/netns/" + cellNs;
+    }
+
+    public Path cellPath() {
+        return Path.of(cellNetnsPath());
+    }
+
+    public Path peerPath() {
+        return Path.of("/run/netns/" + peerNs);
+    }
+
+    @Override
+    public void close() {
+        for (String ns : List.of(cellNs, peerNs)) {
+            if (Files.exists(Path.of("/run/netns", ns))) {
+                run("ip", "netns", "del", ns);
+            }
+        }
+    }
+
+    /**
+     * Why privileged tests cannot run here, or {@code null} when they can: root, iproute2 and libbpf are needed.
+     */
+    public static String privilegeGap() {
+        if (!"0".equals(run("id", "-u").trim())) {
+            return "not root: network namespaces and BPF need root (run scripts/test.sh as root)";
+        }
+        if (run("ip", "-V").isEmpty()) {
+            return "iproute2 (ip) is not installed";
+        }
+        try {
+            Native.get();
+        } catch (Native.NativeUnavailable e) {
+            return e.getMessage();
+        }
+        return null;
+    }
+
+    /** Runs a command and fails the test with its output when it exits non-zero. */
+    public static String sh(String... cmd) {
+        Result r = exec(cmd);
+        assertEquals(0, r.exit, String.join(" ", cmd) + " failed:\n" + r.output);
+        return r.output;
+    }
+
+    /** Runs a command, returns its output whatever the exit code ("" if it cannot start). */
+    public static String run(String... cmd) {
+        return exec(cmd).output;
+    }
+
+    private record Result(int exit, String output) {}
+
+    private static Result exec(String... cmd) {
+        try {
+            Process p = new ProcessBuilder(new ArrayList<>(List.of(cmd))).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS), String.join(" ", cmd) + " timed out");
+            return new Result(p.exitValue(), out);
+        } catch (IOException e) {
+            return new Result(-1, "");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Result(-1, "");
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package io.cellflow.it;
+
+import io.cellflow.bpf.BpfException;
+import io.cellflow.bpf.NetnsExecutor;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+
+/**
+ * Bounded test traffic between two namespaces: one request and one answer per call. Sockets are created inside a
+ * namespace on the {@link NetnsExecutor} thread (a socket belongs to the namespace it was created in) and used
+ * from the test thread. Every blocking call has a timeout.
+ */
+public final class Traffic {
+    private static final int TIMEOUT_MS = 3000;
+    private final NetnsExecutor netns;
+
+    public Traffic(NetnsExecutor netns) {
+        this.netns = netns;
+    }
+
+    /** One UDP datagram from client to server:port and one back. @return the client's port */
+    public int udp(Path clientNs, String clientAddr, Path serverNs, String serverAddr, int port) throws Exception {
+        InetAddress server = InetAddress.getByName(serverAddr);
+        StandardProtocolFamily family = family(server);
+        try (DatagramChannel srv = open(serverNs, () -> DatagramChannel.open(family));
+                DatagramChannel cli = open(clientNs, () -> DatagramChannel.open(family))) {
+            srv.bind(new InetSocketAddress(server, port));
+            cli.bind(new InetSocketAddress(InetAddress.getByName(clientAddr), 0));
+            srv.socket().setSoTimeout(TIMEOUT_MS);
+            cli.socket().setSoTimeout(TIMEOUT_MS);
+            cli.send(ByteBuffer.wrap("ping".getBytes()), new InetSocketAddress(server, port));
+            java.net.DatagramPacket in = new java.net.DatagramPacket(new byte[64], 64);
+            srv.socket().receive(in);
+            srv.socket().send(new java.net.DatagramPacket("pong".getBytes(), 4, in.getSocketAddress()));
+            cli.socket().receive(new java.net.DatagramPacket(new byte[64], 64));
+            return ((InetSocketAddress) cli.getLocalAddress()).getPort();
+        }
+    }
+
+    /** A TCP connection from client to server:port, one request and one answer, then close. @return client port */
+    public int tcp(Path clientNs, String clientAddr, Path serverNs, String serverAddr, int port) throws Exception {
+        InetAddress server = InetAddress.getByName(serverAddr);
+        try (ServerSocketChannel srv = open(serverNs, () -> ServerSocketChannel.open(family(server)));
+                SocketChannel cli = open(clientNs, () -> SocketChannel.open(family(server)))) {
+            srv.bind(new InetSocketAddress(server, port));
+            cli.bind(new InetSocketAddress(InetAddress.getByName(clientAddr), 0));
+            cli.socket().connect(new InetSocketAddress(server, port), TIMEOUT_MS);
+            cli.socket().setSoTimeout(TIMEOUT_MS);
+            try (SocketChannel conn = srv.accept()) {
+                conn.socket().setSoTimeout(TIMEOUT_MS);
+                cli.socket().getOutputStream().write("hello".getBytes());
+                byte[] buf = new byte[5];
+                conn.socket().getInputStream().readNBytes(buf, 0, 5);
+                conn.socket().getOutputStream().write("world".getBytes());
+                cli.socket().getInputStream().readNBytes(buf, 0, 5);
+            }
+            return ((InetSocketAddress) cli.getLocalAddress()).getPort();
+        }
+    }
+
+    private static StandardProtocolFamily family(InetAddress a) {
+        return a.getAddress().length == 4 ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6;
+    }
+
+    @FunctionalInterface
+    private interface Opener<T> {
+        T open() throws IOException;
+    }
+
+    private <T> T open(Path ns, Opener<T> opener) throws BpfException {
+        return netns.call(ns, () -> {
+            try {
+                return opener.open();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+}
