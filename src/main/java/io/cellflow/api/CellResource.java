@@ -16,6 +16,10 @@ import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** Monitor lifecycle: thin; the {@link CellRegistry} owns every decision. */
@@ -31,6 +35,9 @@ public class CellResource {
 
     @GET
     @Operation(summary = "List running monitors")
+    @APIResponse(responseCode = "200", description = "every monitor, by cell id",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(type = SchemaType.ARRAY, implementation = MonitorView.class)))
     public List<MonitorView> list() {
         return registry.list().stream().map(MonitorView::of).toList();
     }
@@ -39,6 +46,15 @@ public class CellResource {
     @Path("/{cell_id}/monitor")
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Start monitoring a cell's interface")
+    @APIResponse(responseCode = "201", description = "the monitor runs",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = MonitorView.class)))
+    @APIResponse(responseCode = "400", description = "bad cell id, body, netns form or interface name", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", description = "network namespace not found", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "409", description = "cell already monitored", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "413", description = "request body too large")
+    @APIResponse(responseCode = "422", description = "interface not in that namespace", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "501", description = "requested backend not built yet", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "503", description = "no backend could start (kernel errno included)", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response start(@PathParam("cell_id") String cellId, StartMonitorRequest body) {
         MonitorInputs.cellId(cellId);
         if (body == null) {
@@ -54,6 +70,10 @@ public class CellResource {
     @GET
     @Path("/{cell_id}/monitor")
     @Operation(summary = "A monitor's backend, state and counters")
+    @APIResponse(responseCode = "200", description = "the monitor",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = MonitorView.class)))
+    @APIResponse(responseCode = "400", description = "bad cell id", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", description = "cell not monitored", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public MonitorView get(@PathParam("cell_id") String cellId) {
         return MonitorView.of(registry.require(MonitorInputs.cellId(cellId)));
     }
@@ -61,6 +81,9 @@ public class CellResource {
     @DELETE
     @Path("/{cell_id}/monitor")
     @Operation(summary = "Stop monitoring: detach and free everything the monitor created")
+    @APIResponse(responseCode = "204", description = "stopped; nothing it created is left")
+    @APIResponse(responseCode = "400", description = "bad cell id", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", description = "cell not monitored", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response stop(@PathParam("cell_id") String cellId) {
         registry.stop(MonitorInputs.cellId(cellId));
         return Response.noContent().build();

@@ -16,6 +16,9 @@ import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
@@ -35,7 +38,13 @@ public class FlowStreamResource {
 
     @GET
     @Produces(MediaType.SERVER_SENT_EVENTS)
-    @Operation(summary = "Stream a cell's flow events (curl -N)")
+    @Operation(summary = "Stream a cell's flow events (curl -N)", description = "text/event-stream: event: flow.opened"
+            + " (data: a NetworkFlowDecision) or lost (data: {missed, cause}); id: the cell's sequence number")
+    @APIResponse(responseCode = "200", description = "the live stream; ends when the monitor stops",
+            content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS,
+                    schema = @Schema(implementation = io.cellflow.flow.NetworkFlowDecision.class)))
+    @APIResponse(responseCode = "400", description = "bad cell id", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", description = "cell not monitored", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Multi<OutboundSseEvent> flows(@PathParam("cell_id") String cellId, @Context Sse sse) {
         Multi<StreamItem> items = registry.require(MonitorInputs.cellId(cellId)).hub().subscribe();
         return items.map(item -> toSse(sse, item));

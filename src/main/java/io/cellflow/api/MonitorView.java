@@ -1,5 +1,7 @@
 package io.cellflow.api;
 
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.cellflow.monitor.CellMonitor;
@@ -7,6 +9,7 @@ import io.cellflow.monitor.MonitorCounters;
 
 /** A monitor as the API shows it. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record MonitorView(
         String cellId,
         String backend,

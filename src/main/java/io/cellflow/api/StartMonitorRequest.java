@@ -1,10 +1,13 @@
 package io.cellflow.api;
 
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** Body of {@code POST /cells/{cell_id}/monitor}. */
 @Schema(name = "StartMonitorRequest")
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record StartMonitorRequest(
         @Schema(required = true, description = "/run/netns/NAME or /proc/PID/ns/net", example = "/run/netns/demo-cell")
         String netns,

@@ -1,5 +1,7 @@
 package io.cellflow.flow;
 
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 
@@ -14,6 +16,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
     "srcAddr", "srcPort", "dstAddr", "dstPort", "protocol", "packetCount", "byteCount", "policyDigest",
     "keysetId", "issuerKid", "correlationId", "observedAt"
 })
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record NetworkFlowDecision(
         String schemaVersion,
         String cellId,

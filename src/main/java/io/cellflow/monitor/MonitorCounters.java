@@ -1,5 +1,8 @@
 package io.cellflow.monitor;
 
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+
 /**
  * A monitor's counters at one moment.
  *
@@ -10,5 +13,6 @@ package io.cellflow.monitor;
  * @param clients SSE clients connected now
  * @param slowClientDrops events dropped for clients that did not keep up
  */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record MonitorCounters(long events, long ringBufferLosses, long uniqueFlows, long packets, int clients,
         long slowClientDrops) {}
