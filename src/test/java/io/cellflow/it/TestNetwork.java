@@ -21,6 +21,8 @@ import java.util.concurrent.TimeUnit;
 public final class TestNetwork implements AutoCloseable {
     public static final String CELL_IF = "cfc0";
     public static final String PEER_IF = "cfp0";
+    /** Name prefix of every namespace tests create; scripts/test.sh checks none is left after a run. */
+    public static final String PREFIX = System.getProperty("cellflow.test.netns-prefix", "cft-");
 
     public final String cellNs;
     public final String peerNs;
@@ -30,9 +32,9 @@ public final class TestNetwork implements AutoCloseable {
     public final String peerV6;
 
     private TestNetwork(int n) {
-        String tag = Integer.toString(n) + "-" + ProcessHandle.current().pid();
-        this.cellNs = "cft-" + tag + "-cell";
-        this.peerNs = "cft-" + tag + "-peer";
+        String tag = PREFIX + n + "-" + ProcessHandle.current().pid();
+        this.cellNs = tag + "-cell";
+        this.peerNs = tag + "-peer";
         this.cellV4 = "198.18." + n + ".1";
         this.peerV4 = "198.18." + n + ".2";
         this.cellV6 = "2001:2:0:" + Integer.toHexString(n) + "::1";
