@@ -32,17 +32,30 @@ public final class BpfException extends Exception {
 
     private final Stage stage;
     private final Errno errno;
+    private final String detail;
 
     public BpfException(Stage stage, Errno errno, String message) {
+        this(stage, errno, message, null);
+    }
+
+    /** @param detail the object path (OBJECT_MISSING, OPEN) or the verifier log excerpt (LOAD) */
+    public BpfException(Stage stage, Errno errno, String message, String detail) {
         super(message + (errno == null ? "" : ": " + errno));
         this.stage = stage;
         this.errno = errno;
+        this.detail = detail;
     }
 
     public BpfException(Stage stage, String message, Throwable cause) {
         super(message + ": " + cause.getMessage(), cause);
         this.stage = stage;
         this.errno = null;
+        this.detail = null;
+    }
+
+    /** The object path (OBJECT_MISSING, OPEN) or the tail of the verifier log (LOAD), when known. */
+    public Optional<String> detail() {
+        return Optional.ofNullable(detail);
     }
 
     public Stage stage() {

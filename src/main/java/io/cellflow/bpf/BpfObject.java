@@ -11,6 +11,9 @@ import jnr.ffi.byref.NativeLongByReference;
  * idempotent.
  */
 public final class BpfObject implements AutoCloseable {
+    /** Per program; libbpf truncates a longer log, and we only report its tail anyway. */
+    private static final int VERIFIER_LOG_BYTES = 64 * 1024;
+
     private final Native nat;
     private final Path path;
     private Pointer obj;
@@ -25,11 +28,13 @@ public final class BpfObject implements AutoCloseable {
     /** Opens (parses) the object file; nothing reaches the kernel yet. */
     public static BpfObject open(Native nat, Path path) throws BpfException {
         if (!Files.isRegularFile(path)) {
-            throw new BpfException(BpfException.Stage.OBJECT_MISSING, Errno.of(2), "BPF object " + path);
+            throw new BpfException(BpfException.Stage.OBJECT_MISSING, Errno.of(2), "BPF object " + path,
+                    path.toString());
         }
         Pointer obj = nat.libbpf().bpf_object__open_file(path.toString(), null);
         if (obj == null) {
-            throw new BpfException(BpfException.Stage.OPEN, Errno.of(nat.errno()), "libbpf cannot open " + path);
+            throw new BpfException(BpfException.Stage.OPEN, Errno.of(nat.errno()), "libbpf cannot open " + path,
+                    path.toString());
         }
         return new BpfObject(nat, path, obj);
     }
@@ -61,12 +66,29 @@ public final class BpfObject implements AutoCloseable {
         data.putInt(offset, value);
     }
 
-    /** Creates the maps and loads the programs into the kernel. */
-    public void load() throws BpfException {
+    /**
+     * Creates the maps and loads the programs into the kernel. On failure the exception carries the tail of the
+     * verifier's log: libbpf retries a failed load with logging on into the buffers given here.
+     */
+    public void load(String... programs) throws BpfException {
+        Pointer[] logs = new Pointer[programs.length];
+        for (int i = 0; i < programs.length; i++) {
+            Pointer prog = nat.libbpf().bpf_object__find_program_by_name(obj, programs[i]);
+            if (prog == null) {
+                throw new BpfException(BpfException.Stage.OPEN, null,
+                        "program " + programs[i] + " missing from " + path, path.toString());
+            }
+            logs[i] = nat.allocate(VERIFIER_LOG_BYTES);
+            nat.libbpf().bpf_program__set_log_buf(prog, logs[i], VERIFIER_LOG_BYTES);
+        }
         int rc = nat.libbpf().bpf_object__load(obj);
         if (rc != 0) {
-            throw new BpfException(BpfException.Stage.LOAD, Errno.of(rc), "kernel refused to load " + path
-                    + " (the verifier log is on the service's stderr)");
+            StringBuilder log = new StringBuilder();
+            for (Pointer p : logs) {
+                log.append(p.getString(0, VERIFIER_LOG_BYTES, java.nio.charset.StandardCharsets.UTF_8));
+            }
+            throw new BpfException(BpfException.Stage.LOAD, Errno.of(rc), "kernel refused to load " + path,
+                    VerifierLog.excerpt(log.toString()));
         }
         loaded = true;
     }

@@ -67,7 +67,7 @@ public final class EbpfFlowSource implements AutoCloseable {
             object.setMaxEntries(FlowAbi.MAP_EVENTS, settings.ringBufferBytes());
             object.setMaxEntries(FlowAbi.MAP_FLOWS, settings.flowTableEntries());
             object.setRodataU32(FlowAbi.VAR_WAKEUP_BYTES, settings.wakeupBytes());
-            object.load();
+            object.load(FlowAbi.PROG_TC_INGRESS, FlowAbi.PROG_TC_EGRESS);
             int ingress = object.programFd(FlowAbi.PROG_TC_INGRESS);
             int egress = object.programFd(FlowAbi.PROG_TC_EGRESS);
 

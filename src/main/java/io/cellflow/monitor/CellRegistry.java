@@ -31,14 +31,14 @@ public class CellRegistry {
     private static final Object STARTING = new Object();
 
     private final ConcurrentHashMap<String, Object> cells = new ConcurrentHashMap<>();
-    private final EbpfBackend ebpf;
+    private final BackendSelector backends;
     private final CellflowConfig config;
     private final MonotonicClock clock = new MonotonicClock();
     private final Map<Backend, Map<Direction, Counter>> eventCounters = new EnumMap<>(Backend.class);
     private final Timer startLatency;
 
-    CellRegistry(EbpfBackend ebpf, CellflowConfig config, MeterRegistry meters) {
-        this.ebpf = ebpf;
+    CellRegistry(BackendSelector backends, CellflowConfig config, MeterRegistry meters) {
+        this.backends = backends;
         this.config = config;
         for (Backend b : Backend.values()) {
             Map<Direction, Counter> byDir = new EnumMap<>(Direction.class);
@@ -80,19 +80,16 @@ public class CellRegistry {
     }
 
     private CellMonitor launch(MonitorSpec spec) {
-        if (spec.backend() == BackendChoice.NFLOG) {
-            throw MonitorException.of(MonitorException.Reason.BACKEND_NOT_IMPLEMENTED, spec.cellId(),
-                    "the nflog backend is not available in this version; use backend auto or ebpf");
-        }
-        Backend backend = Backend.EBPF;
         String runId = spec.runId() != null ? spec.runId() : UUID.randomUUID().toString();
-        Map<Direction, Counter> counters = eventCounters.get(backend);
-        FlowHub hub = new FlowHub(
-                new FlowDecisionMapper(spec.cellId(), runId, spec.correlationId(), backend.reasonCode(), clock),
-                UUID.randomUUID().toString(), config.stream().clientBuffer(),
-                e -> counters.get(e.direction()).increment());
-        FlowSource source = ebpf.start(spec, hub);
-        return new CellMonitor(spec, backend, runId, Instant.now(), source, hub, null);
+        BackendSelector.Started started = backends.start(spec, backend -> {
+            Map<Direction, Counter> counters = eventCounters.get(backend);
+            return new FlowHub(
+                    new FlowDecisionMapper(spec.cellId(), runId, spec.correlationId(), backend.reasonCode(), clock),
+                    UUID.randomUUID().toString(), config.stream().clientBuffer(),
+                    e -> counters.get(e.direction()).increment());
+        });
+        return new CellMonitor(spec, started.backend(), runId, Instant.now(), started.source(), started.hub(),
+                started.fallbackReason());
     }
 
     /**

@@ -27,14 +27,16 @@ public class EbpfBackend {
         this.config = config;
     }
 
+    /**
+     * @throws MonitorException NETNS_NOT_FOUND or INTERFACE_NOT_FOUND: the request is wrong
+     * @throws BackendStartException the host cannot run eBPF for this cell; {@link EbpfFailure} says why
+     */
     FlowSource start(MonitorSpec spec, FlowHub hub) {
         if (!config.ebpf().enabled()) {
-            throw MonitorException.of(MonitorException.Reason.BACKEND_UNAVAILABLE, spec.cellId(),
-                    "the eBPF backend is disabled (cellflow.ebpf.enabled=false)");
+            throw new BackendStartException(new EbpfFailure.FeatureDisabled());
         }
         if (runtime.unavailableReason() != null) {
-            throw MonitorException.of(MonitorException.Reason.BACKEND_UNAVAILABLE, spec.cellId(),
-                    runtime.unavailableReason());
+            throw new BackendStartException(new EbpfFailure.Unsupported(runtime.unavailableReason(), null));
         }
         try {
             EbpfFlowSource source = EbpfFlowSource.start(runtime.nat(), runtime.netns(), runtime.poller(),
@@ -46,20 +48,31 @@ public class EbpfBackend {
     }
 
     private EbpfSettings settings() throws BpfException {
+        // the bundled object is extracted once; an explicit path is used as given
         CellflowConfig.Bpf bpf = config.bpf();
         Path object = bpf.objectPath().isPresent() ? Path.of(bpf.objectPath().get()) : BundledObject.path();
         return new EbpfSettings(object, EbpfSettings.Attach.valueOf(bpf.attachMode().name()), bpf.ringBufferBytes(),
                 bpf.flowTableEntries(), bpf.wakeupBytes());
     }
 
-    private static MonitorException translate(MonitorSpec spec, BpfException e) {
-        MonitorException.Reason reason = switch (e.stage()) {
-            case NETNS_NOT_FOUND -> MonitorException.Reason.NETNS_NOT_FOUND;
-            case INTERFACE_NOT_FOUND -> MonitorException.Reason.INTERFACE_NOT_FOUND;
-            default -> MonitorException.Reason.BACKEND_UNAVAILABLE;
+    /**
+     * The caller's mistakes (no such namespace or interface) become {@link MonitorException}s no fallback can fix;
+     * everything else is a host failure another backend may survive.
+     */
+    private static RuntimeException translate(MonitorSpec spec, BpfException e) {
+        return switch (e.stage()) {
+            case NETNS_NOT_FOUND -> MonitorException.kernel(MonitorException.Reason.NETNS_NOT_FOUND, spec.cellId(),
+                    spec.interfaceName(), e.errno().orElse(null), e.getMessage(), e);
+            case INTERFACE_NOT_FOUND -> MonitorException.kernel(MonitorException.Reason.INTERFACE_NOT_FOUND,
+                    spec.cellId(), spec.interfaceName(), e.errno().orElse(null), e.getMessage(), e);
+            case NATIVE_UNAVAILABLE -> new BackendStartException(new EbpfFailure.Unsupported(e.getMessage(), e));
+            case OBJECT_MISSING, OPEN -> new BackendStartException(
+                    new EbpfFailure.ObjectMissing(e.detail().orElse("?"), e));
+            case NETNS_ENTER -> new BackendStartException(new EbpfFailure.Setns(spec.netns().toString(), e));
+            case LOAD -> new BackendStartException(new EbpfFailure.LoadFailed(e.detail().orElse(""), e));
+            case ATTACH -> new BackendStartException(new EbpfFailure.AttachFailed(spec.interfaceName(), e));
+            case RING_BUFFER -> new BackendStartException(new EbpfFailure.RingBufferOpenFailed(e));
         };
-        return MonitorException.kernel(reason, spec.cellId(), spec.interfaceName(), e.errno().orElse(null),
-                "eBPF backend: " + e.getMessage(), e);
     }
 
     /** Decodes records on the poller thread; a malformed record is counted and skipped, never rethrown. */
