@@ -60,6 +60,23 @@ public interface CellflowConfig {
         /** Events buffered per SSE client before it is counted as lagging and events are dropped for it. */
         @WithDefault("4096")
         int clientBuffer();
+
+        /** Events kept per cell for clients that reconnect with Last-Event-ID, and for /flows/recent. */
+        @WithDefault("10000")
+        int replayBuffer();
+
+        /** Interval of the heartbeat comment on idle streams. */
+        @WithDefault("15s")
+        java.time.Duration heartbeat();
+    }
+
+    /** Prometheus metrics. */
+    Metrics metrics();
+
+    interface Metrics {
+        /** Per-cell series (ring-buffer fill ratio) only while at most this many cells run; totals always. */
+        @WithDefault("64")
+        int maxLabelledCells();
     }
 
     enum AttachMode {

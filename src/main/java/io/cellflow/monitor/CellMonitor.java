@@ -66,6 +66,16 @@ public final class CellMonitor implements AutoCloseable {
         return hub;
     }
 
+    /** Fraction of the kernel ring not yet consumed. */
+    public double fillRatio() {
+        return source.fillRatio();
+    }
+
+    /** Ring-buffer losses the kernel counted, read now (one syscall). */
+    long kernelLosses() {
+        return source.kernel().ringBufferLosses();
+    }
+
     public MonitorCounters counters() {
         FlowSource.KernelView k = source.kernel();
         return new MonitorCounters(hub.events(), k.ringBufferLosses(), k.uniqueFlows(), k.packets(), hub.clients(),

@@ -5,6 +5,7 @@ import io.cellflow.flow.Direction;
 import io.cellflow.flow.FlowDecisionMapper;
 import io.cellflow.flow.MonotonicClock;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -18,11 +19,15 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
  * The monitors that run, by cell id, and their lifecycle. Start and stop are thread-safe: a cell id is reserved
- * before anything touches the kernel, so two concurrent starts of one cell cannot both proceed.
+ * before anything touches the kernel, so two concurrent starts of one cell cannot both proceed. A housekeeping
+ * thread turns kernel ring-buffer losses into in-band {@code lost} notices and sends heartbeats.
  */
 @ApplicationScoped
 public class CellRegistry {
@@ -32,14 +37,26 @@ public class CellRegistry {
 
     private final ConcurrentHashMap<String, Object> cells = new ConcurrentHashMap<>();
     private final BackendSelector backends;
+    private final AllCellsStream all;
     private final CellflowConfig config;
+    private final MeterRegistry meters;
     private final MonotonicClock clock = new MonotonicClock();
     private final Map<Backend, Map<Direction, Counter>> eventCounters = new EnumMap<>(Backend.class);
     private final Timer startLatency;
+    private final Counter kernelLosses;
+    private final Map<String, Long> reportedLosses = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong stoppedMonitorDrops = new java.util.concurrent.atomic.AtomicLong();
+    private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "cellflow-housekeeping");
+        t.setDaemon(true);
+        return t;
+    });
 
-    CellRegistry(BackendSelector backends, CellflowConfig config, MeterRegistry meters) {
+    CellRegistry(BackendSelector backends, AllCellsStream all, CellflowConfig config, MeterRegistry meters) {
         this.backends = backends;
+        this.all = all;
         this.config = config;
+        this.meters = meters;
         for (Backend b : Backend.values()) {
             Map<Direction, Counter> byDir = new EnumMap<>(Direction.class);
             for (Direction d : Direction.values()) {
@@ -50,8 +67,17 @@ public class CellRegistry {
             Gauge.builder("cellflow.monitors.active", this, r -> r.count(b)).description("running monitors")
                     .tag("backend", b.json()).register(meters);
         }
-        this.startLatency = Timer.builder("cellflow.monitor.start").description("time to start a monitor")
+        startLatency = Timer.builder("cellflow.monitor.start").description("time to start a monitor")
+                .publishPercentiles(0.5, 0.99).register(meters);
+        kernelLosses = Counter.builder("cellflow.kernel.losses")
+                .description("records the kernel could not put in a full ring buffer").register(meters);
+        Gauge.builder("cellflow.sse.clients", this, CellRegistry::sseClients).description("connected SSE clients")
                 .register(meters);
+        FunctionCounter.builder("cellflow.sse.dropped", this, CellRegistry::slowClientDrops)
+                .description("events dropped for SSE clients that did not keep up").register(meters);
+        housekeeping.scheduleWithFixedDelay(this::reportKernelLosses, 1, 1, TimeUnit.SECONDS);
+        long beat = Math.max(1, config.stream().heartbeat().toMillis());
+        housekeeping.scheduleWithFixedDelay(this::heartbeat, beat, beat, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -69,9 +95,11 @@ public class CellRegistry {
         try {
             CellMonitor monitor = launch(spec);
             cells.put(spec.cellId(), monitor);
-            startLatency.record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
-            LOG.infof("cell %s: monitoring %s in %s with backend %s (%s)", spec.cellId(), spec.interfaceName(),
-                    spec.netns(), monitor.backend().json(), monitor.attachMode());
+            startLatency.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+            registerFillGauge(monitor);
+            LOG.infof("cell %s: monitoring %s in %s with backend %s (%s)%s", spec.cellId(), spec.interfaceName(),
+                    spec.netns(), monitor.backend().json(), monitor.attachMode(),
+                    monitor.fallbackReason() == null ? "" : "; fallback because " + monitor.fallbackReason());
             return monitor;
         } catch (RuntimeException e) {
             cells.remove(spec.cellId(), STARTING);
@@ -85,11 +113,23 @@ public class CellRegistry {
             Map<Direction, Counter> counters = eventCounters.get(backend);
             return new FlowHub(
                     new FlowDecisionMapper(spec.cellId(), runId, spec.correlationId(), backend.reasonCode(), clock),
-                    UUID.randomUUID().toString(), config.stream().clientBuffer(),
-                    e -> counters.get(e.direction()).increment());
+                    UUID.randomUUID().toString(), config.stream().clientBuffer(), config.stream().replayBuffer(),
+                    item -> {
+                        counters.get(item.decision().direction()).increment();
+                        all.offer(item);
+                    });
         });
         return new CellMonitor(spec, started.backend(), runId, Instant.now(), started.source(), started.hub(),
                 started.fallbackReason());
+    }
+
+    /** Per-cell series only while the number of cells is bounded by config; beyond it, none are added. */
+    private void registerFillGauge(CellMonitor monitor) {
+        if (cells.size() <= config.metrics().maxLabelledCells()) {
+            Gauge.builder("cellflow.ring.fill.ratio", monitor, CellMonitor::fillRatio)
+                    .description("fraction of the cell's kernel ring buffer not yet consumed")
+                    .tag("cell", monitor.spec().cellId()).strongReference(false).register(meters);
+        }
     }
 
     /**
@@ -103,6 +143,9 @@ public class CellRegistry {
             throw notMonitored(cellId);
         }
         monitor.close();
+        stoppedMonitorDrops.addAndGet(monitor.hub().slowClientDrops());
+        reportedLosses.remove(cellId);
+        meters.find("cellflow.ring.fill.ratio").tag("cell", cellId).meters().forEach(meters::remove);
         LOG.infof("cell %s: monitor stopped", cellId);
     }
 
@@ -125,8 +168,41 @@ public class CellRegistry {
         return out;
     }
 
+    private void reportKernelLosses() {
+        for (CellMonitor m : list()) {
+            try {
+                long now = m.kernelLosses();
+                Long before = reportedLosses.put(m.spec().cellId(), now);
+                long delta = now - (before == null ? 0 : before);
+                if (delta > 0) {
+                    kernelLosses.increment(delta);
+                    m.hub().reportKernelLoss(delta);
+                }
+            } catch (RuntimeException e) {
+                LOG.debugf("cell %s: loss check failed: %s", m.spec().cellId(), e.getMessage());
+            }
+        }
+    }
+
+    private void heartbeat() {
+        for (CellMonitor m : list()) {
+            m.hub().heartbeat();
+        }
+        all.offer(StreamItem.Heartbeat.INSTANCE);
+    }
+
     private double count(Backend backend) {
         return cells.values().stream().filter(o -> o instanceof CellMonitor m && m.backend() == backend).count();
+    }
+
+    private double sseClients() {
+        return list().stream().mapToInt(m -> m.hub().clients()).sum() + all.clients();
+    }
+
+    private double slowClientDrops() {
+        // a counter: monitors that stopped keep contributing what they dropped
+        return stoppedMonitorDrops.get() + list().stream().mapToLong(m -> m.hub().slowClientDrops()).sum()
+                + all.drops();
     }
 
     private static MonitorException notMonitored(String cellId) {
@@ -136,6 +212,7 @@ public class CellRegistry {
 
     @PreDestroy
     void stopAll() {
+        housekeeping.shutdownNow();
         for (String id : new ArrayList<>(cells.keySet())) {
             try {
                 stop(id);

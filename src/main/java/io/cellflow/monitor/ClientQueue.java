@@ -21,8 +21,24 @@ final class ClientQueue extends AbstractQueue<StreamItem> {
         this.capacity = capacity;
     }
 
+    /** Queues a replayed backlog in full: it is bounded by the replay buffer, not by the live capacity. */
+    synchronized void offerBacklog(Iterable<? extends StreamItem> backlog) {
+        for (StreamItem item : backlog) {
+            items.addLast(item);
+            if (item instanceof StreamItem.Flow) {
+                flows++;
+            }
+        }
+    }
+
     @Override
     public synchronized boolean offer(StreamItem item) {
+        if (item instanceof StreamItem.Heartbeat) {
+            if (items.isEmpty()) { // a client with events pending needs no heartbeat
+                items.addLast(item);
+            }
+            return true;
+        }
         if (item instanceof StreamItem.Lost || flows < capacity) {
             items.addLast(item);
             if (item instanceof StreamItem.Flow) {
@@ -75,7 +91,7 @@ final class ClientQueue extends AbstractQueue<StreamItem> {
     }
 
     private static StreamItem materialise(Object o) {
-        return o instanceof LostRun run ? new StreamItem.Lost(run.missed, "slow_client") : (StreamItem) o;
+        return o instanceof LostRun run ? new StreamItem.Lost(run.missed, StreamItem.Lost.SLOW_CLIENT) : (StreamItem) o;
     }
 
     /** A run of drops still growing at the tail of the queue. */

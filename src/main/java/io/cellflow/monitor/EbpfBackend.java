@@ -112,6 +112,11 @@ public class EbpfBackend {
         }
 
         @Override
+        public double fillRatio() {
+            return source.ringFillRatio();
+        }
+
+        @Override
         public void close() {
             source.close();
         }

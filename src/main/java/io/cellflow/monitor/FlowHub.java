@@ -4,99 +4,89 @@ import io.cellflow.flow.FlowDecisionMapper;
 import io.cellflow.flow.FlowEvent;
 import io.cellflow.flow.NetworkFlowDecision;
 import io.smallrye.mutiny.Multi;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
-import io.smallrye.mutiny.operators.multi.processors.UnicastProcessor;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * Fans one cell's events out to its stream clients. {@link #publish} is called by one producer (the poller
- * thread) and never blocks: each client has its own bounded {@link ClientQueue}, and delivery to the client
- * happens on a worker thread, so a slow client loses only its own events (with an in-band notice) and never
- * stalls the poller or other clients.
+ * One cell's event stream: sequences and stamps events, keeps the replay buffer, and fans out to clients.
+ *
+ * <p>{@link #publish} runs on the poller thread and never blocks on a client (see {@link Fanout}): a slow client
+ * loses only its own events, and is told in order how many. Publishing and subscribing share one lock,
+ * so a reconnecting client gets the replayed backlog and then the live stream without a gap or a duplicate.
  */
 public final class FlowHub {
     private final FlowDecisionMapper mapper;
     private final String decisionPrefix;
-    private final int clientBuffer;
-    private final Consumer<FlowEvent> onEvent;
-    private final CopyOnWriteArrayList<Client> clients = new CopyOnWriteArrayList<>();
-    private final AtomicLong sequence = new AtomicLong();
-    private final AtomicLong slowClientDrops = new AtomicLong();
-    private volatile boolean completed;
+    private final Consumer<StreamItem.Flow> onEvent;
+    private final ReplayBuffer replay;
+    private final Fanout fanout;
+    private long sequence; // guarded by this
+    private volatile long published;
 
     /**
      * @param decisionPrefix makes {@code decision_id} unique across runs: {@code <prefix>-<sequence>}
-     * @param onEvent called for every event on the producer thread (metrics); must not block
+     * @param onEvent called for every event under the hub's lock (metrics, the all-cells stream); must not block
      */
-    public FlowHub(FlowDecisionMapper mapper, String decisionPrefix, int clientBuffer, Consumer<FlowEvent> onEvent) {
+    public FlowHub(FlowDecisionMapper mapper, String decisionPrefix, int clientBuffer, int replayBuffer,
+            Consumer<StreamItem.Flow> onEvent) {
         this.mapper = mapper;
         this.decisionPrefix = decisionPrefix;
-        this.clientBuffer = clientBuffer;
+        this.fanout = new Fanout(clientBuffer);
+        this.replay = new ReplayBuffer(replayBuffer);
         this.onEvent = onEvent;
     }
 
-    /** Stamps and sequences one event and offers it to every client. Single producer. */
-    public void publish(FlowEvent event) {
-        long seq = sequence.incrementAndGet();
+    /** Stamps and sequences one event, keeps it for replay and offers it to every client. */
+    public synchronized void publish(FlowEvent event) {
+        long seq = ++sequence;
         NetworkFlowDecision decision = mapper.map(event, decisionPrefix + "-" + seq);
-        onEvent.accept(event);
         StreamItem.Flow item = new StreamItem.Flow(seq, event.kind(), decision);
-        for (Client c : clients) {
-            c.processor.onNext(item);
-        }
+        replay.add(item);
+        published = seq;
+        onEvent.accept(item);
+        fanout.offer(item);
     }
 
-    /** A new live stream for one client; it ends when the monitor stops. */
-    public Multi<StreamItem> subscribe() {
-        Client client = new Client(clientBuffer);
-        client.processor = UnicastProcessor.create(client.queue, () -> remove(client));
-        clients.add(client);
-        if (completed) {
-            client.processor.onComplete();
-        }
-        return client.processor.emitOn(Infrastructure.getDefaultWorkerPool());
+    /** Tells every client that events were lost before they reached the hub (the kernel's ring was full). */
+    public synchronized void reportKernelLoss(long missed) {
+        fanout.offer(new StreamItem.Lost(missed, StreamItem.Lost.KERNEL));
     }
 
-    private void remove(Client client) {
-        if (clients.remove(client)) {
-            slowClientDrops.addAndGet(client.queue.dropped());
-        }
+    /** A comment to every idle client, so proxies and clients can tell a quiet cell from a dead connection. */
+    public synchronized void heartbeat() {
+        fanout.offer(StreamItem.Heartbeat.INSTANCE);
+    }
+
+    /**
+     * A stream for one client: events after {@code afterSequence} still in the replay buffer (preceded by a
+     * {@code lost} notice for those that are not), then the live stream until the monitor stops. A negative
+     * {@code afterSequence} means live only.
+     */
+    public synchronized Multi<StreamItem> subscribe(long afterSequence) {
+        return fanout.subscribe(afterSequence >= 0 ? replay.after(afterSequence) : List.of());
+    }
+
+    /** Up to {@code limit} of the newest events, oldest first, without waiting. */
+    public synchronized List<StreamItem.Flow> recent(int limit) {
+        return replay.newest(limit);
     }
 
     /** Ends every client's stream after the events already queued for it. */
-    public void complete() {
-        completed = true;
-        for (Client c : clients) {
-            c.processor.onComplete();
-        }
+    public synchronized void complete() {
+        fanout.complete();
     }
 
     /** Events published so far; also the last sequence number. */
     public long events() {
-        return sequence.get();
+        return published;
     }
 
     public int clients() {
-        return clients.size();
+        return fanout.clients();
     }
 
     /** Events dropped for slow clients, over all clients past and present. */
     public long slowClientDrops() {
-        long live = 0;
-        for (Client c : clients) {
-            live += c.queue.dropped();
-        }
-        return slowClientDrops.get() + live;
-    }
-
-    private static final class Client {
-        final ClientQueue queue;
-        UnicastProcessor<StreamItem> processor;
-
-        Client(int capacity) {
-            this.queue = new ClientQueue(capacity);
-        }
+        return fanout.drops();
     }
 }

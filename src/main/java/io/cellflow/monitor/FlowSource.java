@@ -8,6 +8,11 @@ interface FlowSource extends AutoCloseable {
     /** Kernel-side counters: ring-buffer losses, unique flows, packets. */
     KernelView kernel();
 
+    /** Fraction of the kernel-to-user buffer not yet consumed (0 where the backend has none). */
+    default double fillRatio() {
+        return 0;
+    }
+
     @Override
     void close();
 

@@ -23,11 +23,20 @@ public final class SseClient implements AutoCloseable {
     private final CompletableFuture<Void> ended = new CompletableFuture<>();
     private final CompletableFuture<HttpResponse<Stream<String>>> response;
     private volatile int status;
+    private final java.util.concurrent.atomic.AtomicInteger comments = new java.util.concurrent.atomic.AtomicInteger();
 
     public SseClient(URI uri) {
+        this(uri, null);
+    }
+
+    /** @param lastEventId sent as {@code Last-Event-ID} when not null */
+    public SseClient(URI uri, String lastEventId) {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        response = http.sendAsync(HttpRequest.newBuilder(uri).header("Accept", "text/event-stream").build(),
-                HttpResponse.BodyHandlers.ofLines());
+        HttpRequest.Builder req = HttpRequest.newBuilder(uri).header("Accept", "text/event-stream");
+        if (lastEventId != null) {
+            req.header("Last-Event-ID", lastEventId);
+        }
+        response = http.sendAsync(req.build(), HttpResponse.BodyHandlers.ofLines());
         response.thenAccept(r -> {
             status = r.statusCode();
             Thread t = new Thread(() -> read(r.body()), "test-sse-reader");
@@ -52,6 +61,8 @@ public final class SseClient implements AutoCloseable {
                         }
                     }
                     cur[0] = cur[1] = cur[2] = null;
+                } else if (line.startsWith(":")) {
+                    comments.incrementAndGet();
                 } else if (line.startsWith("event:")) {
                     cur[0] = line.substring(6).trim();
                 } else if (line.startsWith("id:")) {
@@ -65,6 +76,11 @@ public final class SseClient implements AutoCloseable {
         } finally {
             ended.complete(null);
         }
+    }
+
+    /** Comment lines (heartbeats) received. */
+    public int comments() {
+        return comments.get();
     }
 
     public List<Event> events() {
