@@ -70,6 +70,17 @@ public interface CellflowConfig {
         java.time.Duration heartbeat();
     }
 
+    /** The REST API itself. */
+    Api api();
+
+    interface Api {
+        /**
+         * When set, every mutating call, every stream and the BPF map endpoints need
+         * {@code Authorization: Bearer <token>}; health, metrics and the OpenAPI document stay open.
+         */
+        Optional<String> token();
+    }
+
     /** Prometheus metrics. */
     Metrics metrics();
 

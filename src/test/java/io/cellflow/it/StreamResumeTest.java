@@ -80,7 +80,8 @@ class StreamResumeTest {
             try (SseClient resumed = new SseClient(base.resolve("/cells/s-1/flows"), Long.toString(k))) {
                 assertTrue(resumed.await(evs -> ids(resumed).contains(end), Duration.ofSeconds(5)));
                 List<Long> expected = java.util.stream.LongStream.rangeClosed(k + 1, end).boxed().toList();
-                assertEquals(expected, ids(resumed), "exactly the events after " + k);
+                // (later events, such as IPv6 neighbour discovery, may follow: the prefix is what is asserted)
+                assertEquals(expected, ids(resumed).subList(0, expected.size()), "exactly the events after " + k);
                 assertTrue(resumed.events().stream().anyMatch(e -> e.data().path("src_port").asInt() == p3
                         && e.data().path("dst_port").asInt() == 7303));
             }
