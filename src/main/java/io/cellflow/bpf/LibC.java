@@ -4,6 +4,7 @@ import jnr.ffi.Pointer;
 import jnr.ffi.annotations.In;
 import jnr.ffi.annotations.Out;
 import jnr.ffi.types.size_t;
+import jnr.ffi.types.socklen_t;
 import jnr.ffi.types.ssize_t;
 
 /**
@@ -26,6 +27,19 @@ public interface LibC {
     int EPOLLIN = 1;
     int EFD_CLOEXEC = 0x80000;
     int EFD_NONBLOCK = 0x800;
+    int AF_NETLINK = 16;
+    int SOCK_RAW = 3;
+    int SOCK_CLOEXEC = 0x80000;
+    int SOL_SOCKET = 1;
+    int SO_RCVBUF = 8;
+    int MSG_TRUNC = 0x20;
+    int MSG_DONTWAIT = 0x40;
+    /** struct pollfd { int fd; short events; short revents; } */
+    int POLLFD_SIZE = 8;
+    short POLLIN = 1;
+    short POLLERR = 8;
+    short POLLHUP = 0x10;
+    short POLLNVAL = 0x20;
 
     int open(String path, int flags);
 
@@ -55,4 +69,19 @@ public interface LibC {
     long write(int fd, @In Pointer buf, @size_t long count);
 
     int getpagesize();
+
+    int socket(int domain, int type, int protocol);
+
+    int bind(int fd, @In Pointer addr, @socklen_t int addrlen);
+
+    int setsockopt(int fd, int level, int optname, @In Pointer optval, @socklen_t int optlen);
+
+    @ssize_t
+    long send(int fd, @In Pointer buf, @size_t long len, int flags);
+
+    @ssize_t
+    long recv(int fd, @Out Pointer buf, @size_t long len, int flags);
+
+    /** {@code nfds} is an {@code nfds_t} (unsigned long), the width of size_t on every Linux ABI. */
+    int poll(Pointer fds, @size_t long nfds, int timeout);
 }
