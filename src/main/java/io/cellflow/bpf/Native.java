@@ -7,19 +7,22 @@ import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 
 /**
- * Process-wide bindings to libc and libbpf, loaded on first use. Loading fails with a {@link NativeUnavailable}
- * that says which library is missing (libbpf1 on Debian), never by exiting the process.
+ * Process-wide bindings to libc and libbpf, loaded on first use. Without libc nothing works ({@link #get()} throws
+ * {@link NativeUnavailable}); without libbpf only the eBPF backend is unavailable ({@link #libbpf()} throws, saying
+ * to install libbpf1). Never exits the process.
  */
 public final class Native {
     private static volatile Native instance;
 
     private final LibC libc;
     private final LibBpf libbpf;
+    private final String libbpfMissing;
     private final Runtime runtime;
 
-    private Native(LibC libc, LibBpf libbpf) {
+    private Native(LibC libc, LibBpf libbpf, String libbpfMissing) {
         this.libc = libc;
         this.libbpf = libbpf;
+        this.libbpfMissing = libbpfMissing;
         this.runtime = Runtime.getRuntime(libc);
     }
 
@@ -43,7 +46,8 @@ public final class Native {
         } catch (LinkageError | RuntimeException e) {
             throw new NativeUnavailable("libc could not be bound: " + e.getMessage(), e);
         }
-        LibBpf libbpf;
+        LibBpf libbpf = null;
+        String missing = null;
         try {
             // "bpf.so.1" first: Debian's runtime package (libbpf1) ships no unversioned libbpf.so
             libbpf = LibraryLoader.create(LibBpf.class)
@@ -54,18 +58,27 @@ public final class Native {
                     .failImmediately()
                     .load("libbpf.so.1");
         } catch (LinkageError | RuntimeException e) {
-            throw new NativeUnavailable("libbpf.so.1 is not installed (Debian/Ubuntu: apt-get install libbpf1): "
-                    + e.getMessage(), e);
+            // the nflog backend needs only libc: keep going, and let eBPF fail with this reason
+            missing = "libbpf.so.1 is not installed (Debian/Ubuntu: apt-get install libbpf1): " + e.getMessage();
         }
-        return new Native(libc, libbpf);
+        return new Native(libc, libbpf, missing);
     }
 
     public LibC libc() {
         return libc;
     }
 
+    /** @throws NativeUnavailable when libbpf could not be loaded; {@link #libbpfMissing()} says why */
     public LibBpf libbpf() {
+        if (libbpf == null) {
+            throw new NativeUnavailable(libbpfMissing, null);
+        }
         return libbpf;
+    }
+
+    /** Why libbpf is not available, or {@code null} when it is. */
+    public String libbpfMissing() {
+        return libbpfMissing;
     }
 
     public Runtime runtime() {

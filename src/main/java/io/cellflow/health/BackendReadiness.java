@@ -7,7 +7,7 @@ import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
-/** Ready when a backend can start monitors on this host; says why not otherwise. */
+/** Ready when a backend can start monitors on this host; says for each backend why not otherwise. */
 @Readiness
 @ApplicationScoped
 public class BackendReadiness implements HealthCheck {
@@ -21,8 +21,12 @@ public class BackendReadiness implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        String why = !config.ebpf().enabled() ? "disabled by cellflow.ebpf.enabled=false" : runtime.unavailableReason();
-        return HealthCheckResponse.named("ebpf-backend").status(why == null)
-                .withData("ebpf", why == null ? "available" : why).build();
+        String ebpf = !config.ebpf().enabled() ? "disabled by cellflow.ebpf.enabled=false"
+                : runtime.ebpfUnavailableReason();
+        String nflog = runtime.unavailableReason();
+        // ready while at least one backend can start a monitor
+        return HealthCheckResponse.named("backends").status(ebpf == null || nflog == null)
+                .withData("ebpf", ebpf == null ? "available" : ebpf)
+                .withData("nflog", nflog == null ? "available" : nflog).build();
     }
 }

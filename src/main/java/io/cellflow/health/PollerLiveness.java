@@ -18,7 +18,7 @@ public class PollerLiveness implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        if (runtime.unavailableReason() != null) {
+        if (runtime.poller() == null) {
             // no poller was ever started on this host: nothing died
             return HealthCheckResponse.named("ring-buffer-poller").up().withData("started", false).build();
         }

@@ -78,7 +78,8 @@ public final class CellMonitor implements AutoCloseable {
 
     public MonitorCounters counters() {
         FlowSource.KernelView k = source.kernel();
-        return new MonitorCounters(hub.events(), k.ringBufferLosses(), k.uniqueFlows(), k.packets(), hub.clients(),
+        return new MonitorCounters(hub.events(), k.ringBufferLosses(), k.uniqueFlows(),
+                k.packets() >= 0 ? k.packets() : null, hub.clients(),
                 hub.slowClientDrops());
     }
 

@@ -35,8 +35,8 @@ public class EbpfBackend {
         if (!config.ebpf().enabled()) {
             throw new BackendStartException(new EbpfFailure.FeatureDisabled());
         }
-        if (runtime.unavailableReason() != null) {
-            throw new BackendStartException(new EbpfFailure.Unsupported(runtime.unavailableReason(), null));
+        if (runtime.ebpfUnavailableReason() != null) {
+            throw new BackendStartException(new EbpfFailure.Unsupported(runtime.ebpfUnavailableReason(), null));
         }
         try {
             EbpfFlowSource source = EbpfFlowSource.start(runtime.nat(), runtime.netns(), runtime.poller(),

@@ -15,8 +15,9 @@ import org.jboss.logging.Logger;
 
 /**
  * The process-wide native machinery, created once: libc/libbpf bindings, the netns thread and the one ring-buffer
- * poller thread that serves every cell. If the host cannot provide them (no libbpf, not Linux) the service still
- * runs; {@link #unavailableReason()} says why and backends that need them fail with it.
+ * poller thread that serves every cell. If the host cannot provide them the service still runs:
+ * {@link #unavailableReason()} (no libc: nothing works) and {@link #ebpfUnavailableReason()} (no libbpf, no
+ * poller) say why, and the backends that need them fail with it.
  */
 @ApplicationScoped
 public class KernelRuntime {
@@ -26,6 +27,7 @@ public class KernelRuntime {
     private final NetnsExecutor netns;
     private final RingBufferPoller poller;
     private final String unavailableReason;
+    private final String ebpfUnavailableReason;
 
     KernelRuntime(CellflowConfig config, MeterRegistry meters) {
         Native n = null;
@@ -47,20 +49,28 @@ public class KernelRuntime {
             });
         } catch (Native.NativeUnavailable | BpfException e) {
             why = e.getMessage();
-            LOG.warnf("kernel backends unavailable on this host: %s", why);
-            if (x != null) {
-                x.close();
-            }
         }
         this.nat = n;
-        this.netns = why == null ? x : null;
+        this.netns = x;
         this.poller = p;
-        this.unavailableReason = why;
+        this.unavailableReason = n == null ? why : null;
+        this.ebpfUnavailableReason = n == null ? why : n.libbpfMissing() != null ? n.libbpfMissing()
+                : p == null ? why : null;
+        if (unavailableReason != null) {
+            LOG.warnf("no backend can run on this host: %s", unavailableReason);
+        } else if (ebpfUnavailableReason != null) {
+            LOG.warnf("the eBPF backend cannot run on this host (nflog can): %s", ebpfUnavailableReason);
+        }
     }
 
-    /** {@code null} when the runtime is usable. */
+    /** Why nothing native works (no libc binding, not Linux), or {@code null}. */
     public String unavailableReason() {
         return unavailableReason;
+    }
+
+    /** Why the eBPF backend cannot run (no libbpf, no poller), or {@code null}. */
+    public String ebpfUnavailableReason() {
+        return ebpfUnavailableReason;
     }
 
     public Native nat() {

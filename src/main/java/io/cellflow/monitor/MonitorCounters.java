@@ -9,10 +9,11 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
  * @param events flow events published to the stream
  * @param ringBufferLosses records the kernel could not reserve (the ring was full)
  * @param uniqueFlows distinct flows the kernel inserted into its flow table
- * @param packets packets the program saw
+ * @param packets packets the program saw; absent where the backend cannot count them (nflog)
  * @param clients SSE clients connected now
  * @param slowClientDrops events dropped for clients that did not keep up
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-public record MonitorCounters(long events, long ringBufferLosses, long uniqueFlows, long packets, int clients,
+@com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+public record MonitorCounters(long events, long ringBufferLosses, long uniqueFlows, Long packets, int clients,
         long slowClientDrops) {}

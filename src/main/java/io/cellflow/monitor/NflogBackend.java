@@ -1,17 +1,57 @@
 package io.cellflow.monitor;
 
+import io.cellflow.nflog.NflogException;
+import io.cellflow.nflog.NflogFlowSource;
+import io.cellflow.nflog.NflogRuleset;
 import jakarta.enterprise.context.ApplicationScoped;
 
-/** Starts the nftables + NFLOG backend for a cell. */
+/** Starts the nftables + NFLOG backend for a cell and turns its failures into {@link MonitorException}s. */
 @ApplicationScoped
 public class NflogBackend {
+    private final KernelRuntime runtime;
+
+    NflogBackend(KernelRuntime runtime) {
+        this.runtime = runtime;
+    }
 
     /**
      * @throws MonitorException NETNS_NOT_FOUND or INTERFACE_NOT_FOUND for the caller's mistakes,
-     *     BACKEND_NOT_IMPLEMENTED while this backend is not built
+     *     BACKEND_UNAVAILABLE when nft or netlink refuse (with the errno or nft's own message)
      */
     FlowSource start(MonitorSpec spec, FlowHub hub) {
-        throw MonitorException.of(MonitorException.Reason.BACKEND_NOT_IMPLEMENTED, spec.cellId(),
-                "the nflog backend is not available in this version; use backend auto or ebpf");
+        if (runtime.unavailableReason() != null) {
+            throw MonitorException.of(MonitorException.Reason.BACKEND_UNAVAILABLE, spec.cellId(),
+                    "nflog backend: " + runtime.unavailableReason());
+        }
+        try {
+            return new Adapter(NflogFlowSource.start(runtime.nat(), runtime.netns(), spec.netns(),
+                    spec.interfaceName(), spec.cellId(), NflogRuleset.defaultGroup(spec.cellId()), hub::publish));
+        } catch (NflogException e) {
+            MonitorException.Reason reason = switch (e.kind()) {
+                case NETNS_NOT_FOUND -> MonitorException.Reason.NETNS_NOT_FOUND;
+                case INTERFACE_NOT_FOUND -> MonitorException.Reason.INTERFACE_NOT_FOUND;
+                case NFT_FAILED, NETLINK_FAILED -> MonitorException.Reason.BACKEND_UNAVAILABLE;
+            };
+            throw MonitorException.kernel(reason, spec.cellId(), spec.interfaceName(), e.errno().orElse(null),
+                    "nflog backend: " + e.getMessage(), e);
+        }
+    }
+
+    private record Adapter(NflogFlowSource source) implements FlowSource {
+        @Override
+        public String attachMode() {
+            return "nft_log";
+        }
+
+        /** NFLOG reports connections, not packets: the packet count is unknown. */
+        @Override
+        public KernelView kernel() {
+            return new KernelView(source.overruns(), source.packets(), -1);
+        }
+
+        @Override
+        public void close() {
+            source.close();
+        }
     }
 }

@@ -34,7 +34,7 @@ class BackendUnavailableTest {
 
     @Test
     void missingObjectIs503WithThePathAndErrno() {
-        long progs = KernelState.cellflowPrograms();
+        long fds = KernelState.bpfFds();
         given().contentType(ContentType.JSON)
                 .body("{\"netns\":\"" + net.cellNetnsPath() + "\",\"interface\":\"cfc0\",\"backend\":\"ebpf\"}")
                 .post("/cells/u-1/monitor")
@@ -43,6 +43,28 @@ class BackendUnavailableTest {
                 .body("detail", containsString(MissingObjectProfile.PATH))
                 .body("errno_name", equalTo("ENOENT"));
         given().get("/cells/u-1/monitor").then().statusCode(404);
-        org.junit.jupiter.api.Assertions.assertEquals(progs, KernelState.cellflowPrograms());
+        org.junit.jupiter.api.Assertions.assertEquals(fds, KernelState.bpfFds(), "nothing opened is kept");
+    }
+
+    @Test
+    void autoFallsBackToNflogAndSaysWhy() {
+        given().contentType(ContentType.JSON)
+                .body("{\"netns\":\"" + net.cellNetnsPath() + "\",\"interface\":\"cfc0\"}")
+                .post("/cells/u-2/monitor")
+                .then().statusCode(201)
+                .body("backend", equalTo("nflog"))
+                .body("fallback_reason", containsString("ObjectMissing"))
+                .body("fallback_reason", containsString(MissingObjectProfile.PATH));
+        try {
+            given().get("/cells/u-2/monitor").then().statusCode(200)
+                    .body("fallback_reason", containsString(MissingObjectProfile.PATH));
+            String metrics = given().get("/q/metrics").then().extract().asString();
+            org.junit.jupiter.api.Assertions.assertTrue(
+                    metrics.contains("cellflow_fallbacks_total{cause=\"object_missing\"}"), "fallback metric");
+            org.junit.jupiter.api.Assertions.assertTrue(
+                    metrics.contains("cellflow_monitors_active{backend=\"nflog\"} 1.0"), "active by backend");
+        } finally {
+            given().delete("/cells/u-2/monitor").then().statusCode(204);
+        }
     }
 }

@@ -136,11 +136,19 @@ class CellApiTest {
     }
 
     @Test
-    void nflogIsNotImplementedYet() {
+    void nflogOnRequestOwnsOneTableAndRemovesIt() {
         given().contentType(ContentType.JSON)
                 .body("{\"netns\":\"" + net.cellNetnsPath() + "\",\"interface\":\"cfc0\",\"backend\":\"nflog\"}")
                 .post("/cells/api-5/monitor")
-                .then().statusCode(501).contentType("application/problem+json");
+                .then().statusCode(201).body("backend", equalTo("nflog")).body("attach_mode", equalTo("nft_log"));
+        try {
+            org.junit.jupiter.api.Assertions.assertTrue(KernelState.nftTables(net).contains("cellflow_api_5"),
+                    KernelState.nftTables(net));
+            given().get("/cells/api-5/monitor").then().statusCode(200).body("backend", equalTo("nflog"));
+        } finally {
+            given().delete("/cells/api-5/monitor").then().statusCode(204);
+        }
+        org.junit.jupiter.api.Assertions.assertEquals("", KernelState.nftTables(net).strip());
     }
 
     @Test

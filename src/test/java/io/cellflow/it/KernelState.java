@@ -24,15 +24,43 @@ public final class KernelState {
         }
     }
 
-    /** cellflow's programs loaded anywhere in the kernel right now. */
-    public static long cellflowPrograms() {
-        String out = TestNetwork.sh("bpftool", "prog", "show");
-        return out.lines().filter(l -> l.contains("name cf_tc_")).count();
+    /** Ids of the BPF programs this JVM holds an fd of (from /proc/self/fdinfo). */
+    public static java.util.Set<Long> heldPrograms() {
+        java.util.Set<Long> ids = new java.util.TreeSet<>();
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : (Iterable<Path>) fds::iterator) {
+                try {
+                    if (!Files.readSymbolicLink(fd).toString().equals("anon_inode:bpf-prog")) {
+                        continue;
+                    }
+                    for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo", fd.getFileName().toString()))) {
+                        if (line.startsWith("prog_id:")) {
+                            ids.add(Long.parseLong(line.substring(8).trim()));
+                        }
+                    }
+                } catch (IOException e) {
+                    // closed while listing
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return ids;
+    }
+
+    /** Whether a program with this id is still loaded anywhere in the kernel. */
+    public static boolean programLoaded(long id) {
+        return TestNetwork.run("bpftool", "prog", "show", "id", Long.toString(id)).contains("name ");
     }
 
     /** {@code tc qdisc show} of the cell's interface. */
     public static String qdiscs(TestNetwork net) {
         return TestNetwork.sh("ip", "netns", "exec", net.cellNs, "tc", "qdisc", "show", "dev", TestNetwork.CELL_IF);
+    }
+
+    /** {@code nft list tables} inside the cell's namespace. */
+    public static String nftTables(TestNetwork net) {
+        return TestNetwork.sh("ip", "netns", "exec", net.cellNs, "nft", "list", "tables");
     }
 
     /** {@code tc filter show} of both hooks of the cell's interface. */

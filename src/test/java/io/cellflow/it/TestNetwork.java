@@ -97,7 +97,7 @@ public final class TestNetwork implements AutoCloseable {
             return "iproute2 (ip) is not installed";
         }
         try {
-            Native.get();
+            Native.get().libbpf();
         } catch (Native.NativeUnavailable e) {
             return e.getMessage();
         }

@@ -45,4 +45,15 @@ class VerifierRejectionTest {
                 .body("detail", allOf(containsString("LoadFailed"), containsString("invalid access to packet")));
         Assertions.assertEquals(fds, KernelState.bpfFds(), "maps created before the failed load are freed");
     }
+
+    @Test
+    void autoFallsBackWithTheVerifierExcerptAsReason() {
+        given().contentType(ContentType.JSON)
+                .body("{\"netns\":\"" + net.cellNetnsPath() + "\",\"interface\":\"cfc0\",\"backend\":\"auto\"}")
+                .post("/cells/v-2/monitor")
+                .then().statusCode(201)
+                .body("backend", equalTo("nflog"))
+                .body("fallback_reason", allOf(containsString("LoadFailed"), containsString("invalid access")));
+        given().delete("/cells/v-2/monitor").then().statusCode(204);
+    }
 }
