@@ -50,6 +50,14 @@ public interface LibBpf {
 
     int libbpf_num_possible_cpus();
 
+    int bpf_map_get_next_id(int startId, @Out Pointer nextId);
+
+    int bpf_map_get_fd_by_id(int id);
+
+    int bpf_obj_get_info_by_fd(int fd, @Out Pointer info, @In @Out Pointer infoLen);
+
+    int bpf_map_get_next_key(int fd, @In Pointer key, @Out Pointer nextKey);
+
     int btf__find_by_name_kind(Pointer btf, String name, int kind);
 
     Pointer btf__type_by_id(Pointer btf, int id);
