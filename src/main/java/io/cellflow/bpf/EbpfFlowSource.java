@@ -25,6 +25,9 @@ public final class EbpfFlowSource implements AutoCloseable {
     private final RingBufferReader ring;
     private final RingBufferPoller.Registration registration;
     private final int statsFd;
+    private final int flowsFd;
+    private final FlowTableDrainer drainer;
+    private final FlowTableDrainer.Sink tableSink;
     private final Pointer statsKey;
     private final Pointer statsValue;
     private final int cpus;
@@ -32,7 +35,8 @@ public final class EbpfFlowSource implements AutoCloseable {
 
     private EbpfFlowSource(Native nat, NetnsExecutor netns, Path netnsPath, String ifname, int ifindex,
             BpfObject object, List<HookAttachment> hooks, RingBufferReader ring,
-            RingBufferPoller.Registration registration, int statsFd) {
+            RingBufferPoller.Registration registration, int statsFd, int flowsFd, FlowTableDrainer drainer,
+            FlowTableDrainer.Sink tableSink) {
         this.nat = nat;
         this.netns = netns;
         this.netnsPath = netnsPath;
@@ -43,6 +47,9 @@ public final class EbpfFlowSource implements AutoCloseable {
         this.ring = ring;
         this.registration = registration;
         this.statsFd = statsFd;
+        this.flowsFd = flowsFd;
+        this.drainer = drainer;
+        this.tableSink = tableSink;
         this.cpus = Math.max(1, nat.libbpf().libbpf_num_possible_cpus());
         this.statsKey = nat.allocate(4);
         this.statsValue = nat.allocate(FlowAbi.Stats.SIZE * cpus);
@@ -50,12 +57,13 @@ public final class EbpfFlowSource implements AutoCloseable {
 
     /**
      * Loads the program for one cell, attaches it to both hooks of {@code ifname} inside {@code netnsPath}, and
-     * starts delivering ring-buffer records to {@code sink} on the poller thread. On failure everything taken so
-     * far is released before the exception leaves.
+     * starts delivering ring-buffer records to {@code sink} on the poller thread; {@link #drainFlows()} empties
+     * the flow table into {@code tableSink}. On failure everything taken so far is released before the exception
+     * leaves.
      */
     public static EbpfFlowSource start(Native nat, NetnsExecutor netns, RingBufferPoller poller,
-            EbpfSettings settings, Path netnsPath, String ifname, RingBufferReader.RecordSink sink)
-            throws BpfException {
+            EbpfSettings settings, Path netnsPath, String ifname, RingBufferReader.RecordSink sink,
+            FlowTableDrainer drainer, FlowTableDrainer.Sink tableSink) throws BpfException {
         // step: the interface must exist before we spend a program load on it
         int ifindex = netns.call(netnsPath, () -> ifindex(nat, ifname, netnsPath));
 
@@ -82,7 +90,7 @@ public final class EbpfFlowSource implements AutoCloseable {
             List<HookAttachment> hooks = netns.call(netnsPath, () -> attachBoth(nat, settings.attach(), ingress,
                     egress, ifindex, ifname));
             return new EbpfFlowSource(nat, netns, netnsPath, ifname, ifindex, object, hooks, ring, reg,
-                    object.mapFd(FlowAbi.MAP_STATS));
+                    object.mapFd(FlowAbi.MAP_STATS), object.mapFd(FlowAbi.MAP_FLOWS), drainer, tableSink);
         } catch (BpfException | RuntimeException e) {
             for (int i = taken.size() - 1; i >= 0; i--) {
                 try {
@@ -162,18 +170,30 @@ public final class EbpfFlowSource implements AutoCloseable {
         return new KernelCounters(sum[0], sum[1], sum[2], sum[3], sum[4], sum[5]);
     }
 
+    /**
+     * Empties the flow table into the table sink: each entry is what the kernel counted for that flow since the
+     * previous drain. Thread-safe against {@link #close()}.
+     *
+     * @return entries drained
+     */
+    public synchronized int drainFlows() {
+        return closed ? 0 : drainer.drain(flowsFd, tableSink);
+    }
+
     /** Fraction of the ring holding records not yet consumed. */
     public double ringFillRatio() {
         return (double) ring.pendingBytes() / ring.capacity();
     }
 
-    /** Detaches, drains the last records, unmaps the ring and frees programs and maps. Idempotent. */
+    /**
+     * Detaches, delivers the last ring records and the last flow-table counts, unmaps the ring and frees programs
+     * and maps. Idempotent.
+     */
     @Override
     public synchronized void close() {
         if (closed) {
             return;
         }
-        closed = true;
         // tc filters speak netlink and must be removed from inside the namespace; TCX links close anywhere
         boolean needsNetns = hooks.stream().anyMatch(h -> h instanceof TcClsactFilter);
         if (needsNetns) {
@@ -190,6 +210,9 @@ public final class EbpfFlowSource implements AutoCloseable {
             closeHooks();
         }
         registration.close();
+        // detached and the ring delivered: what the table holds now is final
+        drainer.drain(flowsFd, tableSink);
+        closed = true;
         ring.close();
         object.close();
     }

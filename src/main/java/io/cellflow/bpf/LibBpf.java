@@ -58,6 +58,12 @@ public interface LibBpf {
 
     int bpf_map_get_next_key(int fd, @In Pointer key, @Out Pointer nextKey);
 
+    int bpf_map_delete_elem(int fd, @In Pointer key);
+
+    /** {@code in_batch}/{@code out_batch}: an opaque cursor (a bucket index for hash maps); NULL starts over. */
+    int bpf_map_lookup_and_delete_batch(int fd, Pointer inBatch, Pointer outBatch, Pointer keys, Pointer values,
+            Pointer count, Pointer opts);
+
     int btf__find_by_name_kind(Pointer btf, String name, int kind);
 
     Pointer btf__type_by_id(Pointer btf, int id);

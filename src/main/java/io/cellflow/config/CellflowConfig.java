@@ -70,6 +70,19 @@ public interface CellflowConfig {
         java.time.Duration heartbeat();
     }
 
+    /** Flow lifecycle: how often the kernel's flow tables are read, and when a flow counts as over. */
+    Flows flows();
+
+    interface Flows {
+        /** Interval between drains of each cell's flow table (flow.updated events come at this pace). */
+        @WithDefault("5s")
+        java.time.Duration drainInterval();
+
+        /** A flow with no packets for this long is closed (TCP flows close earlier, after FIN or RST). */
+        @WithDefault("30s")
+        java.time.Duration idleTimeout();
+    }
+
     /** The REST API itself. */
     Api api();
 

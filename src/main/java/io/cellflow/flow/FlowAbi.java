@@ -54,7 +54,13 @@ public final class FlowAbi {
         private Key() {}
 
         public static final int SIZE = 40;
+        public static final int SADDR = 0;
+        public static final int DADDR = 16;
         public static final int SPORT = 32;
+        public static final int DPORT = 34;
+        public static final int PROTO = 36;
+        public static final int DIR = 37;
+        public static final int FAMILY = 38;
     }
 
     /** struct cf_flow_val */
@@ -62,6 +68,12 @@ public final class FlowAbi {
         private Value() {}
 
         public static final int SIZE = 40;
+        public static final int PACKETS = 0;
+        public static final int BYTES = 8;
+        public static final int FIRST_NS = 16;
+        public static final int LAST_NS = 24;
+        public static final int TCP_FLAGS = 32;
+        public static final int FLAGS = 36;
     }
 
     /** struct cf_stats: six u64 counters, one copy per possible CPU. */

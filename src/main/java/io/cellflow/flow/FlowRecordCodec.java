@@ -49,6 +49,28 @@ public final class FlowRecordCodec {
                 u16(buf, offset + FlowAbi.Event.RULE_REF));
     }
 
+    /** Decodes a {@code struct cf_flow_key} (a drained map key). */
+    public static FlowKey decodeKey(ByteBuffer buf, int offset) {
+        int family = Byte.toUnsignedInt(buf.get(offset + FlowAbi.Key.FAMILY));
+        return new FlowKey(
+                Direction.fromAbi(Byte.toUnsignedInt(buf.get(offset + FlowAbi.Key.DIR))),
+                Byte.toUnsignedInt(buf.get(offset + FlowAbi.Key.PROTO)),
+                address(buf, offset + FlowAbi.Key.SADDR, family),
+                be16(buf, offset + FlowAbi.Key.SPORT),
+                address(buf, offset + FlowAbi.Key.DADDR, family),
+                be16(buf, offset + FlowAbi.Key.DPORT));
+    }
+
+    /** Decodes a {@code struct cf_flow_val} (a drained map value). */
+    public static FlowCounters decodeValue(ByteBuffer buf, int offset) {
+        return new FlowCounters(
+                u64(buf, offset + FlowAbi.Value.PACKETS),
+                u64(buf, offset + FlowAbi.Value.BYTES),
+                u64(buf, offset + FlowAbi.Value.FIRST_NS),
+                u64(buf, offset + FlowAbi.Value.LAST_NS),
+                u32(buf, offset + FlowAbi.Value.TCP_FLAGS));
+    }
+
     private static InetAddress address(ByteBuffer buf, int at, int family) {
         int len = switch (family) {
             case FlowAbi.FAMILY_V4 -> 4;

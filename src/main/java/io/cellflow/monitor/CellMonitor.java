@@ -66,6 +66,13 @@ public final class CellMonitor implements AutoCloseable {
         return hub;
     }
 
+    /** Reads the kernel's flow counters now (the drain thread calls this on its interval). */
+    void drainFlows() {
+        if (state == State.RUNNING) {
+            source.drainFlows();
+        }
+    }
+
     /** Fraction of the kernel ring not yet consumed. */
     public double fillRatio() {
         return source.fillRatio();
@@ -79,8 +86,8 @@ public final class CellMonitor implements AutoCloseable {
     public MonitorCounters counters() {
         FlowSource.KernelView k = source.kernel();
         return new MonitorCounters(hub.events(), k.ringBufferLosses(), k.uniqueFlows(),
-                k.packets() >= 0 ? k.packets() : null, hub.clients(),
-                hub.slowClientDrops());
+                k.packets() >= 0 ? k.packets() : null, hub.clients(), hub.slowClientDrops(),
+                k.openFlows() >= 0 ? k.openFlows() : null, k.closedFlows() >= 0 ? k.closedFlows() : null);
     }
 
     @Override

@@ -46,6 +46,12 @@ public class CellRegistry {
     private final Counter kernelLosses;
     private final Map<String, Long> reportedLosses = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong stoppedMonitorDrops = new java.util.concurrent.atomic.AtomicLong();
+    private final ScheduledExecutorService drains = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "cellflow-drain");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Timer drainTime;
     private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "cellflow-housekeeping");
         t.setDaemon(true);
@@ -75,6 +81,10 @@ public class CellRegistry {
                 .register(meters);
         FunctionCounter.builder("cellflow.sse.dropped", this, CellRegistry::slowClientDrops)
                 .description("events dropped for SSE clients that did not keep up").register(meters);
+        drainTime = Timer.builder("cellflow.drain").description("time to drain every cell's flow table once")
+                .register(meters);
+        long drainEvery = Math.max(100, config.flows().drainInterval().toMillis());
+        drains.scheduleWithFixedDelay(this::drainAll, drainEvery, drainEvery, TimeUnit.MILLISECONDS);
         housekeeping.scheduleWithFixedDelay(this::reportKernelLosses, 1, 1, TimeUnit.SECONDS);
         long beat = Math.max(1, config.stream().heartbeat().toMillis());
         housekeeping.scheduleWithFixedDelay(this::heartbeat, beat, beat, TimeUnit.MILLISECONDS);
@@ -168,6 +178,18 @@ public class CellRegistry {
         return out;
     }
 
+    private void drainAll() {
+        long t0 = System.nanoTime();
+        for (CellMonitor m : list()) {
+            try {
+                m.drainFlows();
+            } catch (RuntimeException e) {
+                LOG.warnf(e, "cell %s: flow-table drain failed", m.spec().cellId());
+            }
+        }
+        drainTime.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+    }
+
     private void reportKernelLosses() {
         for (CellMonitor m : list()) {
             try {
@@ -213,6 +235,7 @@ public class CellRegistry {
     @PreDestroy
     void stopAll() {
         housekeeping.shutdownNow();
+        drains.shutdownNow();
         for (String id : new ArrayList<>(cells.keySet())) {
             try {
                 stop(id);

@@ -39,9 +39,12 @@ public class EbpfBackend {
             throw new BackendStartException(new EbpfFailure.Unsupported(runtime.ebpfUnavailableReason(), null));
         }
         try {
+            FlowLedger ledger = new FlowLedger(hub, config.flows().idleTimeout().toNanos());
             EbpfFlowSource source = EbpfFlowSource.start(runtime.nat(), runtime.netns(), runtime.poller(),
-                    settings(), spec.netns(), spec.interfaceName(), new DecodingSink(spec.cellId(), hub));
-            return new Adapter(source);
+                    settings(), spec.netns(), spec.interfaceName(), new DecodingSink(spec.cellId(), ledger),
+                    runtime.drainer(), (keys, ko, values, vo) -> ledger.drained(FlowRecordCodec.decodeKey(keys, ko),
+                            FlowRecordCodec.decodeValue(values, vo)));
+            return new Adapter(source, ledger);
         } catch (BpfException e) {
             throw translate(spec, e);
         }
@@ -78,18 +81,18 @@ public class EbpfBackend {
     /** Decodes records on the poller thread; a malformed record is counted and skipped, never rethrown. */
     private static final class DecodingSink implements RingBufferReader.RecordSink {
         private final String cellId;
-        private final FlowHub hub;
+        private final FlowLedger ledger;
         private final AtomicLong malformed = new AtomicLong();
 
-        DecodingSink(String cellId, FlowHub hub) {
+        DecodingSink(String cellId, FlowLedger ledger) {
             this.cellId = cellId;
-            this.hub = hub;
+            this.ledger = ledger;
         }
 
         @Override
         public void accept(java.nio.ByteBuffer data, int offset, int length) {
             try {
-                hub.publish(FlowRecordCodec.decode(data, offset, length));
+                ledger.sighted(FlowRecordCodec.decode(data, offset, length));
             } catch (MalformedRecordException e) {
                 if (malformed.incrementAndGet() == 1) {
                     LOG.errorf("cell %s: %s (further malformed records are counted, not logged)", cellId,
@@ -99,16 +102,24 @@ public class EbpfBackend {
         }
     }
 
-    private record Adapter(EbpfFlowSource source) implements FlowSource {
+    private record Adapter(EbpfFlowSource source, FlowLedger ledger) implements FlowSource {
         @Override
         public String attachMode() {
             return source.attachMode();
         }
 
+        /** Unique flows come from the ledger: the kernel re-inserts a drained flow and would count it again. */
         @Override
         public KernelView kernel() {
             KernelCounters k = source.counters();
-            return new KernelView(k.ringBufferLosses(), k.newFlows(), k.packets());
+            return new KernelView(k.ringBufferLosses(), ledger.uniqueFlows(), k.packets(), ledger.openFlows(),
+                    ledger.closedFlows());
+        }
+
+        @Override
+        public void drainFlows() {
+            source.drainFlows();
+            ledger.endOfDrain();
         }
 
         @Override
@@ -116,9 +127,14 @@ public class EbpfBackend {
             return source.ringFillRatio();
         }
 
+        /** The source's close delivers the last records and counts; then every flow still open closes. */
         @Override
         public void close() {
-            source.close();
+            try {
+                source.close();
+            } finally {
+                ledger.closeAll();
+            }
         }
     }
 }

@@ -8,6 +8,9 @@ interface FlowSource extends AutoCloseable {
     /** Kernel-side counters: ring-buffer losses, unique flows, packets. */
     KernelView kernel();
 
+    /** Reads the kernel's per-flow counters (flow.updated, flow.closed); a no-op where the backend has none. */
+    default void drainFlows() {}
+
     /** Fraction of the kernel-to-user buffer not yet consumed (0 where the backend has none). */
     default double fillRatio() {
         return 0;
@@ -16,5 +19,6 @@ interface FlowSource extends AutoCloseable {
     @Override
     void close();
 
-    record KernelView(long ringBufferLosses, long uniqueFlows, long packets) {}
+    /** Counts; -1 where the backend cannot know them. */
+    record KernelView(long ringBufferLosses, long uniqueFlows, long packets, long openFlows, long closedFlows) {}
 }

@@ -1,6 +1,7 @@
 package io.cellflow.monitor;
 
 import io.cellflow.bpf.BpfException;
+import io.cellflow.bpf.FlowTableDrainer;
 import io.cellflow.bpf.Native;
 import io.cellflow.bpf.NetnsExecutor;
 import io.cellflow.bpf.RingBufferPoller;
@@ -26,6 +27,7 @@ public class KernelRuntime {
     private final Native nat;
     private final NetnsExecutor netns;
     private final RingBufferPoller poller;
+    private final FlowTableDrainer drainer;
     private final String unavailableReason;
     private final String ebpfUnavailableReason;
 
@@ -53,6 +55,7 @@ public class KernelRuntime {
         this.nat = n;
         this.netns = x;
         this.poller = p;
+        this.drainer = n != null && n.libbpfMissing() == null ? new FlowTableDrainer(n) : null;
         this.unavailableReason = n == null ? why : null;
         this.ebpfUnavailableReason = n == null ? why : n.libbpfMissing() != null ? n.libbpfMissing()
                 : p == null ? why : null;
@@ -83,6 +86,11 @@ public class KernelRuntime {
 
     public RingBufferPoller poller() {
         return poller;
+    }
+
+    /** The one flow-table drainer every cell shares. */
+    public FlowTableDrainer drainer() {
+        return drainer;
     }
 
     /** Whether the poller thread runs: liveness. */

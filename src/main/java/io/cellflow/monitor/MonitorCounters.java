@@ -12,8 +12,10 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
  * @param packets packets the program saw; absent where the backend cannot count them (nflog)
  * @param clients SSE clients connected now
  * @param slowClientDrops events dropped for clients that did not keep up
+ * @param openFlows flows open now; absent where the backend does not follow flows to their end (nflog)
+ * @param closedFlows flows closed so far; absent likewise
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
 public record MonitorCounters(long events, long ringBufferLosses, long uniqueFlows, Long packets, int clients,
-        long slowClientDrops) {}
+        long slowClientDrops, Long openFlows, Long closedFlows) {}

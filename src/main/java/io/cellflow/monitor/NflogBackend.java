@@ -43,10 +43,10 @@ public class NflogBackend {
             return "nft_log";
         }
 
-        /** NFLOG reports connections, not packets: the packet count is unknown. */
+        /** NFLOG reports connections, not packets: packet counts and flow ends are unknown. */
         @Override
         public KernelView kernel() {
-            return new KernelView(source.overruns(), source.packets(), -1);
+            return new KernelView(source.overruns(), source.packets(), -1, -1, -1);
         }
 
         @Override

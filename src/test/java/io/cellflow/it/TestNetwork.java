@@ -65,6 +65,26 @@ public final class TestNetwork implements AutoCloseable {
         sh("ip", "-n", ns, "link", "set", dev, "up");
     }
 
+    /**
+     * Silences the link for byte-exact accounting: IPv6 off (no neighbour discovery, no MLD) and permanent ARP
+     * entries both ways, so every frame on the veth is IPv4 traffic a test sent.
+     */
+    public void quiet() {
+        for (String[] side : List.of(new String[] {cellNs, CELL_IF, peerNs, PEER_IF, peerV4},
+                new String[] {peerNs, PEER_IF, cellNs, CELL_IF, cellV4})) {
+            sh("ip", "netns", "exec", side[0], "sysctl", "-qw", "net.ipv6.conf." + side[1] + ".disable_ipv6=1");
+            String mac = sh("ip", "netns", "exec", side[2], "cat", "/sys/class/net/" + side[3] + "/address").trim();
+            sh("ip", "-n", side[0], "neigh", "replace", side[4], "lladdr", mac, "dev", side[1], "nud", "permanent");
+        }
+    }
+
+    /** {@code [rx_bytes, tx_bytes]} of the cell's end of the veth. */
+    public long[] cellByteCounters() {
+        String rx = sh("ip", "netns", "exec", cellNs, "cat", "/sys/class/net/" + CELL_IF + "/statistics/rx_bytes");
+        String tx = sh("ip", "netns", "exec", cellNs, "cat", "/sys/class/net/" + CELL_IF + "/statistics/tx_bytes");
+        return new long[] {Long.parseLong(rx.trim()), Long.parseLong(tx.trim())};
+    }
+
     public String cellNetnsPath() {
         return "/run/netns/" + cellNs;
     }

@@ -66,6 +66,48 @@ public final class Traffic {
         }
     }
 
+    /**
+     * A TCP connection that carries {@code bytes} from client to server, then closes from both sides (FIN).
+     *
+     * @return the client's port
+     */
+    public int tcpBulk(Path clientNs, String clientAddr, Path serverNs, String serverAddr, int port, int bytes)
+            throws Exception {
+        InetAddress server = InetAddress.getByName(serverAddr);
+        try (ServerSocketChannel srv = open(serverNs, () -> ServerSocketChannel.open(family(server)));
+                SocketChannel cli = open(clientNs, () -> SocketChannel.open(family(server)))) {
+            srv.bind(new InetSocketAddress(server, port));
+            cli.bind(new InetSocketAddress(InetAddress.getByName(clientAddr), 0));
+            cli.socket().connect(new InetSocketAddress(server, port), TIMEOUT_MS);
+            int clientPort = ((InetSocketAddress) cli.getLocalAddress()).getPort();
+            try (SocketChannel conn = srv.accept()) {
+                conn.socket().setSoTimeout(TIMEOUT_MS);
+                Thread writer = new Thread(() -> {
+                    try {
+                        byte[] chunk = new byte[16 * 1024];
+                        for (int sent = 0; sent < bytes; sent += chunk.length) {
+                            cli.socket().getOutputStream().write(chunk, 0, Math.min(chunk.length, bytes - sent));
+                        }
+                        cli.shutdownOutput();
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+                writer.start();
+                byte[] buf = new byte[64 * 1024];
+                long got = 0;
+                for (int n; (n = conn.socket().getInputStream().read(buf)) >= 0; ) {
+                    got += n;
+                }
+                writer.join(TIMEOUT_MS);
+                if (got != bytes) {
+                    throw new IllegalStateException("server received " + got + " of " + bytes + " bytes");
+                }
+            }
+            return clientPort;
+        }
+    }
+
     private static StandardProtocolFamily family(InetAddress a) {
         return a.getAddress().length == 4 ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6;
     }

@@ -1,0 +1,75 @@
+package io.cellflow.monitor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.cellflow.flow.Decision;
+import io.cellflow.flow.Direction;
+import io.cellflow.flow.FlowCounters;
+import io.cellflow.flow.FlowDecisionMapper;
+import io.cellflow.flow.FlowEvent;
+import io.cellflow.flow.FlowKey;
+import io.cellflow.flow.FlowKind;
+import io.cellflow.flow.MonotonicClock;
+import io.smallrye.mutiny.helpers.test.AssertSubscriber;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The flow state machine without a kernel: open once, deltas, close on FIN-then-quiet, idle, and stop. */
+class FlowLedgerTest {
+    private final FlowHub hub = new FlowHub(new FlowDecisionMapper("c", "r", null, "ebpf_tc", new MonotonicClock()),
+            "p", 1000, 1000, item -> {});
+    private final AssertSubscriber<StreamItem> events =
+            hub.subscribe(-1).subscribe().withSubscriber(AssertSubscriber.create(Long.MAX_VALUE));
+
+    private static FlowEvent opened(int sport) throws Exception {
+        return new FlowEvent(FlowKind.OPENED, Direction.EGRESS, Decision.ALLOW, InetAddress.getByName("198.18.0.1"),
+                sport, InetAddress.getByName("198.18.0.2"), 80, 6, 2, 1, 74, 1000, 2, 0);
+    }
+
+    private List<String> kinds(int n) {
+        events.awaitItems(n, Duration.ofSeconds(5));
+        return events.getItems().stream().map(i -> {
+            var f = (StreamItem.Flow) i;
+            return f.kind().sseName() + ":" + f.decision().packetCount() + "/" + f.decision().byteCount();
+        }).toList();
+    }
+
+    @Test
+    void opensOnceUpdatesWithDeltasAndClosesAfterFinThenQuiet() throws Exception {
+        FlowLedger ledger = new FlowLedger(hub, Duration.ofHours(1).toNanos());
+        FlowEvent e = opened(40000);
+        ledger.sighted(e);
+        ledger.sighted(e); // the kernel re-reports a drained flow: a continuation, not a new flow
+        ledger.drained(FlowKey.of(e), new FlowCounters(3, 300, 1000, 2000, 0x10));
+        ledger.endOfDrain();
+        ledger.drained(FlowKey.of(e), new FlowCounters(2, 120, 2100, 2200, 0x11)); // FIN
+        ledger.endOfDrain(); // active this round: still open, so the final ACKs count
+        ledger.endOfDrain(); // quiet after FIN: closed
+        assertEquals(List.of("flow.opened:1/74", "flow.updated:3/300", "flow.updated:2/120", "flow.closed:5/420"),
+                kinds(4));
+        assertEquals(1, ledger.uniqueFlows());
+        assertEquals(0, ledger.openFlows());
+        assertEquals(1, ledger.closedFlows());
+    }
+
+    @Test
+    void aDrainedFlowNotYetSightedIsOpenedFirstAndStopClosesEverything() throws Exception {
+        FlowLedger ledger = new FlowLedger(hub, Duration.ofHours(1).toNanos());
+        FlowEvent e = opened(40001);
+        ledger.drained(FlowKey.of(e), new FlowCounters(4, 400, 1000, 2000, 0x10));
+        ledger.sighted(e); // the ring record arrives late: already open
+        ledger.closeAll();
+        assertEquals(List.of("flow.opened:4/400", "flow.updated:4/400", "flow.closed:4/400"), kinds(3));
+        assertEquals(1, ledger.uniqueFlows());
+    }
+
+    @Test
+    void idleFlowsClose() throws Exception {
+        FlowLedger ledger = new FlowLedger(hub, 0);
+        ledger.sighted(opened(40002));
+        ledger.endOfDrain();
+        assertEquals(List.of("flow.opened:1/74", "flow.closed:0/0"), kinds(2));
+    }
+}
