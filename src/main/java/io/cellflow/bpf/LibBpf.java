@@ -50,6 +50,11 @@ public interface LibBpf {
 
     int libbpf_num_possible_cpus();
 
+    /** enum bpf_prog_type */
+    int BPF_PROG_TYPE_SCHED_CLS = 3;
+
+    int bpf_prog_load(int progType, String name, String license, @In Pointer insns, long insnCnt, Pointer opts);
+
     int bpf_map_get_next_id(int startId, @Out Pointer nextId);
 
     int bpf_map_get_fd_by_id(int id);

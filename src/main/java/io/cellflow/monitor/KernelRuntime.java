@@ -1,6 +1,7 @@
 package io.cellflow.monitor;
 
 import io.cellflow.bpf.BpfException;
+import io.cellflow.bpf.BpfFeatureProbe;
 import io.cellflow.bpf.FlowTableDrainer;
 import io.cellflow.bpf.Native;
 import io.cellflow.bpf.NetnsExecutor;
@@ -58,7 +59,7 @@ public class KernelRuntime {
         this.drainer = n != null && n.libbpfMissing() == null ? new FlowTableDrainer(n) : null;
         this.unavailableReason = n == null ? why : null;
         this.ebpfUnavailableReason = n == null ? why : n.libbpfMissing() != null ? n.libbpfMissing()
-                : p == null ? why : null;
+                : p == null ? why : new BpfFeatureProbe(n).programLoadBlocked();
         if (unavailableReason != null) {
             LOG.warnf("no backend can run on this host: %s", unavailableReason);
         } else if (ebpfUnavailableReason != null) {
@@ -71,7 +72,7 @@ public class KernelRuntime {
         return unavailableReason;
     }
 
-    /** Why the eBPF backend cannot run (no libbpf, no poller), or {@code null}. */
+    /** Why the eBPF backend cannot run (no libbpf, no poller, a probe program refused), or {@code null}. */
     public String ebpfUnavailableReason() {
         return ebpfUnavailableReason;
     }
