@@ -48,6 +48,13 @@ public interface LibBpf {
 
     int bpf_map_lookup_elem(int fd, @In Pointer key, @Out Pointer value);
 
+    /** {@code BPF_ANY}: create or replace. */
+    long BPF_ANY = 0;
+
+    int bpf_map_update_elem(int fd, @In Pointer key, @In Pointer value, long flags);
+
+    int bpf_map_delete_elem(int fd, @In Pointer key);
+
     int libbpf_num_possible_cpus();
 
     int bpf_map_get_next_id(int startId, @Out Pointer nextId);

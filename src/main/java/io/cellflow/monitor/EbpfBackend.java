@@ -9,6 +9,8 @@ import io.cellflow.bpf.RingBufferReader;
 import io.cellflow.config.CellflowConfig;
 import io.cellflow.flow.FlowRecordCodec;
 import io.cellflow.flow.MalformedRecordException;
+import io.cellflow.policy.Policy;
+import io.cellflow.policy.PolicyTables;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
@@ -40,8 +42,10 @@ public class EbpfBackend {
         }
         try {
             EbpfFlowSource source = EbpfFlowSource.start(runtime.nat(), runtime.netns(), runtime.poller(),
-                    settings(), spec.netns(), spec.interfaceName(), new DecodingSink(spec.cellId(), hub));
-            return new Adapter(source);
+                    settings(), spec.netns(), spec.interfaceName(),
+                    spec.policy() == null ? null : PolicyTables.of(spec.policy()),
+                    new DecodingSink(spec.cellId(), hub));
+            return new Adapter(source, spec.cellId(), spec.interfaceName());
         } catch (BpfException e) {
             throw translate(spec, e);
         }
@@ -72,6 +76,7 @@ public class EbpfBackend {
             case LOAD -> new BackendStartException(new EbpfFailure.LoadFailed(e.detail().orElse(""), e));
             case ATTACH -> new BackendStartException(new EbpfFailure.AttachFailed(spec.interfaceName(), e));
             case RING_BUFFER -> new BackendStartException(new EbpfFailure.RingBufferOpenFailed(e));
+            case POLICY -> new BackendStartException(new EbpfFailure.PolicyWriteFailed(e));
         };
     }
 
@@ -99,10 +104,26 @@ public class EbpfBackend {
         }
     }
 
-    private record Adapter(EbpfFlowSource source) implements FlowSource {
+    private record Adapter(EbpfFlowSource source, String cellId, String ifname) implements FlowSource {
         @Override
         public String attachMode() {
             return source.attachMode();
+        }
+
+        @Override
+        public void applyPolicy(Policy policy) {
+            try {
+                source.applyPolicy(PolicyTables.of(policy));
+            } catch (BpfException e) {
+                throw MonitorException.kernel(MonitorException.Reason.BACKEND_UNAVAILABLE, cellId, ifname,
+                        e.errno().orElse(null), "policy not applied, the previous one stays live: "
+                                + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public long deniedPackets() {
+            return source.policyCounters().denied();
         }
 
         @Override
