@@ -358,6 +358,7 @@ static __always_inline int cf_policy_check(const struct cf_flow_key *k, __u16 *r
 {
 	struct cf_policy_cfg *cfg;
 	struct cf_policy_val *v;
+	volatile __u32 *active;
 	struct cf_policy *ctl;
 	__u32 zero = 0, idx;
 	__u8 slot;
@@ -368,7 +369,8 @@ static __always_inline int cf_policy_check(const struct cf_flow_key *k, __u16 *r
 	if (!ctl)
 		return CF_NO_POLICY;
 	/* step: one read of the live slot; everything below uses this generation only */
-	slot = (__u8)*(volatile __u32 *)&ctl->active;
+	active = (volatile __u32 *)&ctl->active;
+	slot = (__u8)*active;
 	if (slot != CF_POLICY_SLOT_A && slot != CF_POLICY_SLOT_B)
 		return CF_NO_POLICY; /* CF_POLICY_OFF */
 	idx = slot - 1;
@@ -409,7 +411,9 @@ static __always_inline int cf_policy_check(const struct cf_flow_key *k, __u16 *r
 				break;
 			if (cf_rule_matches(&v->rules[i], k->proto, dport)) {
 				*rule_ref = v->rules[i].rule_ref;
-				return v->rules[i].action == CF_ACTION_DENY ? CF_ACTION_DENY : CF_ACTION_ALLOW;
+				if (v->rules[i].action == CF_ACTION_DENY)
+					return CF_ACTION_DENY;
+				return CF_ACTION_ALLOW;
 			}
 		}
 	}

@@ -24,8 +24,8 @@
 #define CF_FAMILY_V6 6
 
 /* value of cf_flow_event.kind */
-#define CF_EVENT_FLOW_NEW 1 /* first packet of a flow (or first that could be reported); with
-			     * decision DENY: one packet the cell's policy dropped */
+/* with decision DENY, a CF_EVENT_FLOW_NEW record stands for one packet the policy dropped */
+#define CF_EVENT_FLOW_NEW 1 /* first packet of a flow (or first that could be reported) */
 
 /* value of cf_flow_event.decision: DENY only for a packet a cell's policy dropped */
 #define CF_DECISION_ALLOW 0
