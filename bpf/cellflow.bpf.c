@@ -25,9 +25,18 @@
  *            unconsumed data cross N bytes (the consumer's poll timeout
  *            covers the tail).
  *
+ *   police   Egress only, and only while user space has set a policy
+ *            (cf_policy.active != CF_POLICY_OFF): cf_policy_check() decides.
+ *            A denied packet is not accounted as a flow; it is counted in
+ *            cf_policy_stats, reported by one record of its own (decision
+ *            DENY, rule_ref) and dropped with TC_ACT_SHOT. One record per
+ *            denied packet, not per flow: a retry is a new attempt, and a
+ *            flood of them fills only this cell's ring (counted as rb_fail).
+ *
  * Counters (per-CPU cf_stats): runs, non-IP/truncated, new flows, ring-buffer
  * reserve failures, submitted records, failed inserts.
- * The program only observes: it always returns TC_ACT_OK.
+ * Without a policy the program only observes: it always returns TC_ACT_OK.
+ * Non-IP and unparseable packets are never policed (ARP must pass).
  */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
@@ -83,6 +92,44 @@ struct {
 	__type(key, __u32);
 	__type(value, struct cf_stats);
 } cf_stats SEC(".maps");
+
+/* the policy: see cellflow.h and cf_policy_check() */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cf_policy);
+} cf_policy SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2); /* index = slot - 1 */
+	__type(key, __u32);
+	__type(value, struct cf_policy_cfg);
+} cf_policy_cfg SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 2 * CF_POLICY_MAX_CIDRS); /* live and previous slot */
+	__type(key, struct cf_policy_key_v4);
+	__type(value, struct cf_policy_val);
+} cf_policy_v4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 2 * CF_POLICY_MAX_CIDRS);
+	__type(key, struct cf_policy_key_v6);
+	__type(value, struct cf_policy_val);
+} cf_policy_v6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cf_policy_stats);
+} cf_policy_stats SEC(".maps");
 
 struct cf_vlan_hdr {
 	__be16 tci;
@@ -273,6 +320,164 @@ static __always_inline void cf_report(struct __sk_buff *skb, struct cf_stats *st
 	st->events++;
 }
 
+/* cf_policy_check() result besides CF_ACTION_*: no policy is set */
+#define CF_NO_POLICY (-1)
+
+/* ICMPv6 router/neighbour solicitation and advertisement: never policed */
+#define CF_ND_FIRST 133
+#define CF_ND_LAST  136
+
+/* does sub-rule r match the packet's protocol and destination port (host order)? */
+static __always_inline int cf_rule_matches(const struct cf_policy_rule *r, __u8 proto, __u16 dport)
+{
+	__u32 n = r->nports;
+
+	if (r->proto && r->proto != proto)
+		return 0;
+	if (n == 0)
+		return 1;
+	for (__u32 j = 0; j < CF_POLICY_PORT_RANGES; j++) {
+		if (j >= n)
+			break;
+		if (dport >= r->ports[j].lo && dport <= r->ports[j].hi)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The policy's verdict for an egress packet: CF_ACTION_ALLOW or CF_ACTION_DENY,
+ * and in *rule_ref the deciding rule (0 = the default action); CF_NO_POLICY
+ * when no policy is set. The longest
+ * CIDR containing the destination holds the candidate rules; the first that
+ * matches protocol and destination port decides; otherwise the default
+ * applies. Non-first fragments carry no ports (dport 0) and match a port rule
+ * only if its ranges include 0.
+ */
+static __always_inline int cf_policy_check(const struct cf_flow_key *k, __u16 *rule_ref)
+{
+	struct cf_policy_cfg *cfg;
+	struct cf_policy_val *v;
+	volatile __u32 *active;
+	struct cf_policy *ctl;
+	__u32 zero = 0, idx;
+	__u8 slot;
+	__u16 dport;
+
+	*rule_ref = 0;
+	ctl = bpf_map_lookup_elem(&cf_policy, &zero);
+	if (!ctl)
+		return CF_NO_POLICY;
+	/* step: one read of the live slot; everything below uses this generation only */
+	active = (volatile __u32 *)&ctl->active;
+	slot = (__u8)*active;
+	if (slot != CF_POLICY_SLOT_A && slot != CF_POLICY_SLOT_B)
+		return CF_NO_POLICY; /* CF_POLICY_OFF */
+	idx = slot - 1;
+	cfg = bpf_map_lookup_elem(&cf_policy_cfg, &idx);
+	if (!cfg)
+		return CF_NO_POLICY;
+
+	if (k->proto == IPPROTO_ICMPV6 && bpf_ntohs(k->sport) >= CF_ND_FIRST &&
+	    bpf_ntohs(k->sport) <= CF_ND_LAST)
+		return CF_ACTION_ALLOW;
+
+	/* step: longest prefix of the destination within this slot */
+	if (k->family == CF_FAMILY_V4) {
+		struct cf_policy_key_v4 lk = {
+			.prefixlen = CF_POLICY_SLOT_BITS + 32,
+			.slot = slot,
+		};
+
+		__builtin_memcpy(lk.addr, k->daddr, 4);
+		v = bpf_map_lookup_elem(&cf_policy_v4, &lk);
+	} else {
+		struct cf_policy_key_v6 lk = {
+			.prefixlen = CF_POLICY_SLOT_BITS + 128,
+			.slot = slot,
+		};
+
+		__builtin_memcpy(lk.addr, k->daddr, 16);
+		v = bpf_map_lookup_elem(&cf_policy_v6, &lk);
+	}
+
+	/* step: the first of its rules that matches decides */
+	if (v) {
+		__u32 n = v->nrules;
+
+		dport = bpf_ntohs(k->dport);
+		for (__u32 i = 0; i < CF_POLICY_RULES_PER_CIDR; i++) {
+			if (i >= n)
+				break;
+			if (cf_rule_matches(&v->rules[i], k->proto, dport)) {
+				*rule_ref = v->rules[i].rule_ref;
+				if (v->rules[i].action == CF_ACTION_DENY)
+					return CF_ACTION_DENY;
+				return CF_ACTION_ALLOW;
+			}
+		}
+	}
+	return cfg->default_action == CF_ACTION_DENY ? CF_ACTION_DENY : CF_ACTION_ALLOW;
+}
+
+/* one DENY record for one dropped packet; the packet is not a flow in cf_flows */
+static __always_inline void cf_report_deny(struct __sk_buff *skb, struct cf_stats *st,
+					   const struct cf_flow_key *k, __u8 tcpf, __u16 rule_ref,
+					   __u64 now)
+{
+	struct cf_flow_event *e;
+
+	e = bpf_ringbuf_reserve(&cf_events, sizeof(*e), 0);
+	if (!e) {
+		st->rb_fail++;
+		return;
+	}
+
+	/* step: write every byte of the 72-byte record */
+	e->first_ns = now;
+	e->packets = 1;
+	e->bytes = skb->len;
+	__builtin_memcpy(e->saddr, k->saddr, 16);
+	__builtin_memcpy(e->daddr, k->daddr, 16);
+	e->sport = k->sport;
+	e->dport = k->dport;
+	e->proto = k->proto;
+	e->dir = k->dir;
+	e->family = k->family;
+	e->tcp_flags = tcpf;
+	e->kind = CF_EVENT_FLOW_NEW;
+	e->decision = CF_DECISION_DENY;
+	e->rule_ref = rule_ref;
+	e->ifindex = skb->ifindex;
+
+	cf_submit(e);
+	st->events++;
+}
+
+/* egress under a policy: TC_ACT_SHOT (counted, reported) if it denies the packet, else -1 */
+static __always_inline int cf_police(struct __sk_buff *skb, struct cf_stats *st,
+				     const struct cf_flow_key *k, __u8 tcpf, __u64 now)
+{
+	struct cf_policy_stats *ps;
+	__u32 zero = 0;
+	__u16 rule_ref;
+	int verdict;
+
+	verdict = cf_policy_check(k, &rule_ref);
+	if (verdict == CF_NO_POLICY)
+		return -1;
+	ps = bpf_map_lookup_elem(&cf_policy_stats, &zero);
+	if (ps) {
+		ps->checked++;
+		if (verdict == CF_ACTION_DENY)
+			ps->denied++;
+	}
+	if (verdict != CF_ACTION_DENY)
+		return -1;
+	cf_report_deny(skb, st, k, tcpf, rule_ref, now);
+	return TC_ACT_SHOT;
+}
+
 static __always_inline int cf_handle(struct __sk_buff *skb, __u8 dir)
 {
 	__u32 zero = 0;
@@ -305,6 +510,13 @@ static __always_inline int cf_handle(struct __sk_buff *skb, __u8 dir)
 	}
 	k.dir = dir;
 	now = bpf_ktime_get_ns();
+
+	/* step: egress policy; a denied packet is reported and dropped, never accounted as a flow */
+	if (dir == CF_DIR_EGRESS) {
+		r = cf_police(skb, st, &k, tcpf, now);
+		if (r == TC_ACT_SHOT)
+			return TC_ACT_SHOT;
+	}
 
 	/* step: existing flow: add this packet */
 	v = bpf_map_lookup_elem(&cf_flows, &k);

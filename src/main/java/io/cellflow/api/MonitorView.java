@@ -6,6 +6,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.cellflow.monitor.CellMonitor;
 import io.cellflow.monitor.MonitorCounters;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** A monitor as the API shows it. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -21,6 +22,11 @@ public record MonitorView(
         String runId,
         String correlationId,
         String fallbackReason,
+        @Schema(description = "sha256 digest of the canonical egress policy enforced now; absent: no policy")
+        String policyDigest,
+        @Schema(description = "packets the policy dropped (eBPF: counted in the kernel; nflog: deny log messages"
+                + " received); absent: no policy")
+        Long deniedPackets,
         MonitorCounters counters) {
 
     static MonitorView of(CellMonitor m) {
@@ -35,6 +41,8 @@ public record MonitorView(
                 m.runId(),
                 m.spec().correlationId(),
                 m.fallbackReason(),
+                m.policyDigest(),
+                m.policyDigest() == null ? null : m.deniedPackets(),
                 m.counters());
     }
 }

@@ -36,7 +36,7 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response unknownField(UnrecognizedPropertyException e) {
         return new Problem("about:blank", "Bad Request", 400, "unknown field \"" + e.getPropertyName()
-                + "\"; known fields: netns, interface, backend, run_id, correlation_id", null, e.getPropertyName(),
+                + "\"; known fields: netns, interface, backend, run_id, correlation_id, policy", null, e.getPropertyName(),
                 null, null, null).toResponse();
     }
 

@@ -3,6 +3,7 @@ package io.cellflow.api;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** Body of {@code POST /cells/{cell_id}/monitor}. */
@@ -16,4 +17,7 @@ public record StartMonitorRequest(
         String interfaceName,
         @Schema(description = "auto (default), ebpf or nflog", example = "auto") String backend,
         @Schema(description = "stamped on every event; generated when absent") String runId,
-        @Schema(description = "stamped on every event") String correlationId) {}
+        @Schema(description = "stamped on every event") String correlationId,
+        @Schema(implementation = PolicyDocument.class, description = "egress policy enforced from the first"
+                + " packet; absent: none, the monitor only observes")
+        JsonNode policy) {}

@@ -27,7 +27,9 @@ public final class BpfException extends Exception {
         /** attaching to the interface's hooks failed. */
         ATTACH,
         /** the ring buffer could not be mapped or polled. */
-        RING_BUFFER
+        RING_BUFFER,
+        /** writing the policy maps failed; the policy that was live stays live. */
+        POLICY
     }
 
     private final Stage stage;

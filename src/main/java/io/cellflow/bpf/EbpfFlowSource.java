@@ -1,6 +1,7 @@
 package io.cellflow.bpf;
 
 import io.cellflow.flow.FlowAbi;
+import io.cellflow.policy.PolicyTables;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +25,7 @@ public final class EbpfFlowSource implements AutoCloseable {
     private final List<HookAttachment> hooks;
     private final RingBufferReader ring;
     private final RingBufferPoller.Registration registration;
+    private final PolicyMaps policy;
     private final int statsFd;
     private final int flowsFd;
     private final FlowTableDrainer drainer;
@@ -35,8 +37,8 @@ public final class EbpfFlowSource implements AutoCloseable {
 
     private EbpfFlowSource(Native nat, NetnsExecutor netns, Path netnsPath, String ifname, int ifindex,
             BpfObject object, List<HookAttachment> hooks, RingBufferReader ring,
-            RingBufferPoller.Registration registration, int statsFd, int flowsFd, FlowTableDrainer drainer,
-            FlowTableDrainer.Sink tableSink) {
+            RingBufferPoller.Registration registration, PolicyMaps policy, int statsFd, int flowsFd,
+            FlowTableDrainer drainer, FlowTableDrainer.Sink tableSink) {
         this.nat = nat;
         this.netns = netns;
         this.netnsPath = netnsPath;
@@ -46,6 +48,7 @@ public final class EbpfFlowSource implements AutoCloseable {
         this.hooks = hooks;
         this.ring = ring;
         this.registration = registration;
+        this.policy = policy;
         this.statsFd = statsFd;
         this.flowsFd = flowsFd;
         this.drainer = drainer;
@@ -60,10 +63,14 @@ public final class EbpfFlowSource implements AutoCloseable {
      * starts delivering ring-buffer records to {@code sink} on the poller thread; {@link #drainFlows()} empties
      * the flow table into {@code tableSink}. On failure everything taken so far is released before the exception
      * leaves.
+     *
+     * @param policy the cell's egress policy, written before the hooks attach so that the first packet meets it;
+     *     {@code null}: none, the program only observes
      */
     public static EbpfFlowSource start(Native nat, NetnsExecutor netns, RingBufferPoller poller,
-            EbpfSettings settings, Path netnsPath, String ifname, RingBufferReader.RecordSink sink,
-            FlowTableDrainer drainer, FlowTableDrainer.Sink tableSink) throws BpfException {
+            EbpfSettings settings, Path netnsPath, String ifname, PolicyTables policy,
+            RingBufferReader.RecordSink sink, FlowTableDrainer drainer, FlowTableDrainer.Sink tableSink)
+            throws BpfException {
         // step: the interface must exist before we spend a program load on it
         int ifindex = netns.call(netnsPath, () -> ifindex(nat, ifname, netnsPath));
 
@@ -86,11 +93,18 @@ public final class EbpfFlowSource implements AutoCloseable {
             RingBufferPoller.Registration reg = poller.register(object.mapFd(FlowAbi.MAP_EVENTS), ring, sink);
             taken.add(reg);
 
+            // step: the policy, before any packet can reach the program
+            PolicyMaps policyMaps = new PolicyMaps(nat, object);
+            if (policy != null) {
+                policyMaps.apply(policy);
+            }
+
             // step: attach both hooks inside the namespace (ifindex and netlink are per namespace)
             List<HookAttachment> hooks = netns.call(netnsPath, () -> attachBoth(nat, settings.attach(), ingress,
                     egress, ifindex, ifname));
             return new EbpfFlowSource(nat, netns, netnsPath, ifname, ifindex, object, hooks, ring, reg,
-                    object.mapFd(FlowAbi.MAP_STATS), object.mapFd(FlowAbi.MAP_FLOWS), drainer, tableSink);
+                    policyMaps, object.mapFd(FlowAbi.MAP_STATS), object.mapFd(FlowAbi.MAP_FLOWS), drainer,
+                    tableSink);
         } catch (BpfException | RuntimeException e) {
             for (int i = taken.size() - 1; i >= 0; i--) {
                 try {
@@ -178,6 +192,26 @@ public final class EbpfFlowSource implements AutoCloseable {
      */
     public synchronized int drainFlows() {
         return closed ? 0 : drainer.drain(flowsFd, tableSink);
+    }
+
+    /**
+     * Replaces the cell's policy live: flows, ring and attachments stay as they are; packets see the old policy
+     * or the new one, never a mix (see {@link PolicyMaps}).
+     *
+     * @return the generation now live
+     * @throws BpfException POLICY with the errno; the old policy stays live
+     * @throws IllegalStateException if the source is closed
+     */
+    public synchronized int applyPolicy(PolicyTables tables) throws BpfException {
+        if (closed) {
+            throw new IllegalStateException("eBPF source of " + ifname + " is closed");
+        }
+        return policy.apply(tables);
+    }
+
+    /** The program's policy counters (one syscall); zero once closed. */
+    public synchronized PolicyCounters policyCounters() {
+        return closed ? PolicyCounters.ZERO : policy.counters();
     }
 
     /** Fraction of the ring holding records not yet consumed. */

@@ -48,6 +48,13 @@ public interface LibBpf {
 
     int bpf_map_lookup_elem(int fd, @In Pointer key, @Out Pointer value);
 
+    /** {@code BPF_ANY}: create or replace. */
+    long BPF_ANY = 0;
+
+    int bpf_map_update_elem(int fd, @In Pointer key, @In Pointer value, long flags);
+
+    int bpf_map_delete_elem(int fd, @In Pointer key);
+
     int libbpf_num_possible_cpus();
 
     /** enum bpf_prog_type */
@@ -62,8 +69,6 @@ public interface LibBpf {
     int bpf_obj_get_info_by_fd(int fd, @Out Pointer info, @In @Out Pointer infoLen);
 
     int bpf_map_get_next_key(int fd, @In Pointer key, @Out Pointer nextKey);
-
-    int bpf_map_delete_elem(int fd, @In Pointer key);
 
     /** {@code in_batch}/{@code out_batch}: an opaque cursor (a bucket index for hash maps); NULL starts over. */
     int bpf_map_lookup_and_delete_batch(int fd, Pointer inBatch, Pointer outBatch, Pointer keys, Pointer values,

@@ -18,6 +18,11 @@ public final class FlowAbi {
     public static final String MAP_STATS = "cf_stats";
     public static final String RODATA_SECTION = ".rodata";
     public static final String VAR_WAKEUP_BYTES = "cf_wakeup_bytes";
+    public static final String MAP_POLICY = "cf_policy";
+    public static final String MAP_POLICY_CFG = "cf_policy_cfg";
+    public static final String MAP_POLICY_V4 = "cf_policy_v4";
+    public static final String MAP_POLICY_V6 = "cf_policy_v6";
+    public static final String MAP_POLICY_STATS = "cf_policy_stats";
 
     public static final int DIR_INGRESS = 0;
     public static final int DIR_EGRESS = 1;
@@ -26,6 +31,21 @@ public final class FlowAbi {
     public static final int EVENT_FLOW_NEW = 1;
     public static final int DECISION_ALLOW = 0;
     public static final int DECISION_DENY = 1;
+
+    /** cf_policy.active: no policy; otherwise the live slot, which is also the slot byte of the trie keys. */
+    public static final int POLICY_OFF = 0;
+    public static final int POLICY_SLOT_A = 1;
+    public static final int POLICY_SLOT_B = 2;
+    public static final int ACTION_ALLOW = 0;
+    public static final int ACTION_DENY = 1;
+    /** Sub-rules in one trie value: the rules of one CIDR. */
+    public static final int POLICY_RULES_PER_CIDR = 8;
+    /** Port ranges of one sub-rule. */
+    public static final int POLICY_PORT_RANGES = 16;
+    /** Distinct CIDRs of one family in one slot; the tries hold two slots. */
+    public static final int POLICY_MAX_CIDRS = 256;
+    /** Key prefixlen = this (the slot byte) + the CIDR's prefix length. */
+    public static final int POLICY_SLOT_BITS = 8;
 
     /** struct cf_flow_event */
     public static final class Event {
@@ -87,5 +107,67 @@ public final class FlowAbi {
         public static final int RB_FAIL = 24;
         public static final int EVENTS = 32;
         public static final int MAP_FAIL = 40;
+    }
+
+    /** struct cf_policy_key_v4 / cf_policy_key_v6: host-order prefixlen, slot byte, address, zero padding. */
+    public static final class PolicyKey {
+        private PolicyKey() {}
+
+        public static final int V4_SIZE = 12;
+        public static final int V6_SIZE = 24;
+        public static final int PREFIXLEN = 0;
+        public static final int SLOT = 4;
+        public static final int ADDR = 5;
+    }
+
+    /** struct cf_policy_rule (host-order numbers) and its struct cf_port_range entries. */
+    public static final class PolicyRule {
+        private PolicyRule() {}
+
+        public static final int SIZE = 72;
+        public static final int PROTO = 0;
+        public static final int ACTION = 1;
+        public static final int RULE_REF = 2;
+        public static final int NPORTS = 4;
+        public static final int PORTS = 8;
+        public static final int PORT_RANGE_SIZE = 4;
+        public static final int PORT_LO = 0;
+        public static final int PORT_HI = 2;
+    }
+
+    /** struct cf_policy_val: the rules of one CIDR. */
+    public static final class PolicyValue {
+        private PolicyValue() {}
+
+        public static final int SIZE = 584;
+        public static final int NRULES = 0;
+        public static final int RULES = 8;
+    }
+
+    /** struct cf_policy_cfg (two-slot array, index = slot - 1). */
+    public static final class PolicyCfg {
+        private PolicyCfg() {}
+
+        public static final int SIZE = 8;
+        public static final int DEFAULT_ACTION = 0;
+        public static final int GENERATION = 4;
+    }
+
+    /** struct cf_policy (one-slot array): the live slot. */
+    public static final class PolicyCtl {
+        private PolicyCtl() {}
+
+        public static final int SIZE = 8;
+        public static final int ACTIVE = 0;
+        public static final int GENERATION = 4;
+    }
+
+    /** struct cf_policy_stats: two u64 counters, one copy per possible CPU. */
+    public static final class PolicyStats {
+        private PolicyStats() {}
+
+        public static final int SIZE = 16;
+        public static final int CHECKED = 0;
+        public static final int DENIED = 8;
     }
 }

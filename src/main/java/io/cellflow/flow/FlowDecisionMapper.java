@@ -1,25 +1,50 @@
 package io.cellflow.flow;
 
 import java.time.format.DateTimeFormatter;
+import java.util.function.Supplier;
 
-/** Builds the {@link NetworkFlowDecision} envelope for one event of one monitor run. */
+/**
+ * Builds the {@link NetworkFlowDecision} envelope for one event of one monitor run. Thread-safe if the digest
+ * supplier is.
+ */
 public final class FlowDecisionMapper {
     private final String cellId;
     private final String runId;
     private final String correlationId;
     private final String reasonCode;
+    private final String denyReasonCode;
+    private final Supplier<String> policyDigest;
     private final MonotonicClock clock;
+
+    /** For a monitor without a policy. */
+    public FlowDecisionMapper(String cellId, String runId, String correlationId, String reasonCode,
+            MonotonicClock clock) {
+        this(cellId, runId, correlationId, reasonCode, reasonCode, () -> null, clock);
+    }
 
     /**
      * @param reasonCode the backend's reason code, e.g. {@code ebpf_tc}
+     * @param denyReasonCode the reason code of a packet the policy dropped, e.g. {@code ebpf_tc_drop}
+     * @param policyDigest the digest of the policy live now, read per event (it changes on a live replace);
+     *     {@code null} from it: no policy, the field is omitted
      */
     public FlowDecisionMapper(String cellId, String runId, String correlationId, String reasonCode,
-            MonotonicClock clock) {
+            String denyReasonCode, Supplier<String> policyDigest, MonotonicClock clock) {
         this.cellId = cellId;
         this.runId = runId;
         this.correlationId = correlationId;
         this.reasonCode = reasonCode;
+        this.denyReasonCode = denyReasonCode;
+        this.policyDigest = policyDigest;
         this.clock = clock;
+    }
+
+    /** {@code nft_rule_ref} of a denied event: {@code rule:N} (1-based, request order) or {@code default}. */
+    static String ruleRef(FlowEvent e) {
+        if (e.decision() != Decision.DENY) {
+            return null;
+        }
+        return e.ruleRef() > 0 ? "rule:" + e.ruleRef() : "default";
     }
 
     /** @param decisionId unique per event: the caller's run-scoped sequence number makes it so */
@@ -32,8 +57,8 @@ public final class FlowDecisionMapper {
                 decisionId,
                 e.direction(),
                 e.decision(),
-                reasonCode,
-                null,
+                e.decision() == Decision.DENY ? denyReasonCode : reasonCode,
+                ruleRef(e),
                 IpText.of(e.srcAddr()),
                 ports && e.srcPort() >= 0 ? e.srcPort() : null,
                 IpText.of(e.dstAddr()),
@@ -41,7 +66,7 @@ public final class FlowDecisionMapper {
                 Protocols.name(e.protocol()),
                 e.packets() >= 0 ? e.packets() : null,
                 e.bytes() >= 0 ? e.bytes() : null,
-                null,
+                policyDigest.get(),
                 null,
                 null,
                 correlationId,

@@ -11,7 +11,25 @@ public final class IpText {
         if (!(address instanceof Inet6Address)) {
             return address.getHostAddress();
         }
-        byte[] b = address.getAddress();
+        return v6(address.getAddress());
+    }
+
+    /**
+     * The text of 4 (dotted) or 16 (RFC 5952) address bytes in network order. Sixteen bytes are always written as
+     * IPv6, IPv4-mapped ones included (InetAddress would turn those into IPv4).
+     */
+    public static String ofBytes(byte[] b) {
+        if (b.length == 4) {
+            return Byte.toUnsignedInt(b[0]) + "." + Byte.toUnsignedInt(b[1]) + "." + Byte.toUnsignedInt(b[2]) + "."
+                    + Byte.toUnsignedInt(b[3]);
+        }
+        if (b.length != 16) {
+            throw new IllegalArgumentException("an address has 4 or 16 bytes, not " + b.length);
+        }
+        return v6(b);
+    }
+
+    private static String v6(byte[] b) {
         int[] words = new int[8];
         for (int i = 0; i < 8; i++) {
             words[i] = (Byte.toUnsignedInt(b[2 * i]) << 8) | Byte.toUnsignedInt(b[2 * i + 1]);

@@ -1,5 +1,6 @@
 package io.cellflow.monitor;
 
+import io.cellflow.policy.Policy;
 import java.time.Instant;
 
 /**
@@ -20,10 +21,11 @@ public final class CellMonitor implements AutoCloseable {
     private final FlowSource source;
     private final FlowHub hub;
     private final String fallbackReason;
+    private final LivePolicy policy;
     private volatile State state = State.RUNNING;
 
     CellMonitor(MonitorSpec spec, Backend backend, String runId, Instant startedAt, FlowSource source, FlowHub hub,
-            String fallbackReason) {
+            String fallbackReason, LivePolicy policy) {
         this.spec = spec;
         this.backend = backend;
         this.runId = runId;
@@ -31,6 +33,7 @@ public final class CellMonitor implements AutoCloseable {
         this.source = source;
         this.hub = hub;
         this.fallbackReason = fallbackReason;
+        this.policy = policy;
     }
 
     public MonitorSpec spec() {
@@ -71,6 +74,37 @@ public final class CellMonitor implements AutoCloseable {
         if (state == State.RUNNING) {
             source.drainFlows();
         }
+    }
+
+    /** The egress policy enforced now ({@code null}: none); {@link MonitorSpec#policy()} is the one it started with. */
+    public Policy policy() {
+        return policy.policy();
+    }
+
+    /** {@code sha256:<hex>} of the canonical policy enforced now, or {@code null}. */
+    public String policyDigest() {
+        return policy.digest();
+    }
+
+    /** Packets the policy dropped (eBPF: the kernel's count; nflog: deny log messages received). */
+    public long deniedPackets() {
+        return source.deniedPackets();
+    }
+
+    /**
+     * Replaces the policy live: the backend switches atomically (see its source), the stream, its sequence and the
+     * flows carry on, and events mapped from now on carry the new digest.
+     *
+     * @throws MonitorException CELL_NOT_MONITORED if the monitor stopped, BACKEND_UNAVAILABLE if the kernel or nft
+     *     refused (the previous policy stays live)
+     */
+    public synchronized void replacePolicy(Policy next) {
+        if (state == State.STOPPED) {
+            throw MonitorException.of(MonitorException.Reason.CELL_NOT_MONITORED, spec.cellId(),
+                    "cell " + spec.cellId() + " is not monitored");
+        }
+        source.applyPolicy(next);
+        policy.set(next);
     }
 
     /** Fraction of the kernel ring not yet consumed. */

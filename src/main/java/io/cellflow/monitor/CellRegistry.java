@@ -119,10 +119,12 @@ public class CellRegistry {
 
     private CellMonitor launch(MonitorSpec spec) {
         String runId = spec.runId() != null ? spec.runId() : UUID.randomUUID().toString();
+        LivePolicy policy = new LivePolicy(spec.policy());
         BackendSelector.Started started = backends.start(spec, backend -> {
             Map<Direction, Counter> counters = eventCounters.get(backend);
             return new FlowHub(
-                    new FlowDecisionMapper(spec.cellId(), runId, spec.correlationId(), backend.reasonCode(), clock),
+                    new FlowDecisionMapper(spec.cellId(), runId, spec.correlationId(), backend.reasonCode(),
+                            backend.denyReasonCode(), policy::digest, clock),
                     UUID.randomUUID().toString(), config.stream().clientBuffer(), config.stream().replayBuffer(),
                     item -> {
                         counters.get(item.decision().direction()).increment();
@@ -130,7 +132,7 @@ public class CellRegistry {
                     });
         });
         return new CellMonitor(spec, started.backend(), runId, Instant.now(), started.source(), started.hub(),
-                started.fallbackReason());
+                started.fallbackReason(), policy);
     }
 
     /** Per-cell series only while the number of cells is bounded by config; beyond it, none are added. */
@@ -157,6 +159,20 @@ public class CellRegistry {
         reportedLosses.remove(cellId);
         meters.find("cellflow.ring.fill.ratio").tag("cell", cellId).meters().forEach(meters::remove);
         LOG.infof("cell %s: monitor stopped", cellId);
+    }
+
+    /**
+     * Replaces a running monitor's egress policy without restarting it.
+     *
+     * @return the monitor, now enforcing {@code policy}
+     * @throws MonitorException CELL_NOT_MONITORED, or BACKEND_UNAVAILABLE (the previous policy stays live)
+     */
+    public CellMonitor replacePolicy(String cellId, io.cellflow.policy.Policy policy) {
+        CellMonitor monitor = require(cellId);
+        monitor.replacePolicy(policy);
+        LOG.infof("cell %s: policy replaced, now %s (%d rules, default %s)", cellId, monitor.policyDigest(),
+                policy.rules().size(), policy.defaultAction().json());
+        return monitor;
     }
 
     public Optional<CellMonitor> find(String cellId) {

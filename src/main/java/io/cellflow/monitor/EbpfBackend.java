@@ -9,6 +9,8 @@ import io.cellflow.bpf.RingBufferReader;
 import io.cellflow.config.CellflowConfig;
 import io.cellflow.flow.FlowRecordCodec;
 import io.cellflow.flow.MalformedRecordException;
+import io.cellflow.policy.Policy;
+import io.cellflow.policy.PolicyTables;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
@@ -41,10 +43,12 @@ public class EbpfBackend {
         try {
             FlowLedger ledger = new FlowLedger(hub, config.flows().idleTimeout().toNanos());
             EbpfFlowSource source = EbpfFlowSource.start(runtime.nat(), runtime.netns(), runtime.poller(),
-                    settings(), spec.netns(), spec.interfaceName(), new DecodingSink(spec.cellId(), ledger),
-                    runtime.drainer(), (keys, ko, values, vo) -> ledger.drained(FlowRecordCodec.decodeKey(keys, ko),
+                    settings(), spec.netns(), spec.interfaceName(),
+                    spec.policy() == null ? null : PolicyTables.of(spec.policy()),
+                    new DecodingSink(spec.cellId(), ledger), runtime.drainer(),
+                    (keys, ko, values, vo) -> ledger.drained(FlowRecordCodec.decodeKey(keys, ko),
                             FlowRecordCodec.decodeValue(values, vo)));
-            return new Adapter(source, ledger);
+            return new Adapter(source, ledger, spec.cellId(), spec.interfaceName());
         } catch (BpfException e) {
             throw translate(spec, e);
         }
@@ -75,6 +79,7 @@ public class EbpfBackend {
             case LOAD -> new BackendStartException(new EbpfFailure.LoadFailed(e.detail().orElse(""), e));
             case ATTACH -> new BackendStartException(new EbpfFailure.AttachFailed(spec.interfaceName(), e));
             case RING_BUFFER -> new BackendStartException(new EbpfFailure.RingBufferOpenFailed(e));
+            case POLICY -> new BackendStartException(new EbpfFailure.PolicyWriteFailed(e));
         };
     }
 
@@ -102,13 +107,30 @@ public class EbpfBackend {
         }
     }
 
-    private record Adapter(EbpfFlowSource source, FlowLedger ledger) implements FlowSource {
+    private record Adapter(EbpfFlowSource source, FlowLedger ledger, String cellId, String ifname)
+            implements FlowSource {
         @Override
         public String attachMode() {
             return source.attachMode();
         }
 
         /** Unique flows come from the ledger: the kernel re-inserts a drained flow and would count it again. */
+        @Override
+        public void applyPolicy(Policy policy) {
+            try {
+                source.applyPolicy(PolicyTables.of(policy));
+            } catch (BpfException e) {
+                throw MonitorException.kernel(MonitorException.Reason.BACKEND_UNAVAILABLE, cellId, ifname,
+                        e.errno().orElse(null), "policy not applied, the previous one stays live: "
+                                + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public long deniedPackets() {
+            return source.policyCounters().denied();
+        }
+
         @Override
         public KernelView kernel() {
             KernelCounters k = source.counters();

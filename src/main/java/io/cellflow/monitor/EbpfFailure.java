@@ -125,6 +125,21 @@ public sealed interface EbpfFailure {
         }
     }
 
+    /** The cell's policy could not be written into the program's maps. */
+    record PolicyWriteFailed(BpfException error) implements EbpfFailure {
+        public String code() {
+            return "policy_write_failed";
+        }
+
+        public String describe() {
+            return "PolicyWriteFailed: " + error.getMessage();
+        }
+
+        public Optional<Throwable> cause() {
+            return Optional.of(error);
+        }
+    }
+
     /** The errno behind the failure, when the kernel gave one. */
     default Optional<Errno> errno() {
         return cause().filter(BpfException.class::isInstance).map(BpfException.class::cast)

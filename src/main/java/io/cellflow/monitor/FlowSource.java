@@ -1,5 +1,7 @@
 package io.cellflow.monitor;
 
+import io.cellflow.policy.Policy;
+
 /** A running backend's hold on the kernel for one cell; closing releases all of it and never throws. */
 interface FlowSource extends AutoCloseable {
     /** How the backend attached, e.g. {@code tcx} or {@code tc}. */
@@ -10,6 +12,16 @@ interface FlowSource extends AutoCloseable {
 
     /** Reads the kernel's per-flow counters (flow.updated, flow.closed); a no-op where the backend has none. */
     default void drainFlows() {}
+
+    /**
+     * Replaces the egress policy live, without losing flows: packets meet the old policy or the new one.
+     *
+     * @throws MonitorException BACKEND_UNAVAILABLE when the kernel or nft refused; the old policy stays live
+     */
+    void applyPolicy(Policy policy);
+
+    /** Packets the policy dropped so far (0 without a policy). */
+    long deniedPackets();
 
     /** Fraction of the kernel-to-user buffer not yet consumed (0 where the backend has none). */
     default double fillRatio() {

@@ -1,5 +1,9 @@
 package io.cellflow.monitor;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.cellflow.policy.Policy;
+import io.cellflow.policy.PolicyException;
+import io.cellflow.policy.PolicyParser;
 import java.nio.file.Path;
 import java.util.regex.Pattern;
 
@@ -27,6 +31,12 @@ public final class MonitorInputs {
 
     public static MonitorSpec spec(String cellId, String netns, String iface, String backend, String runId,
             String correlationId) {
+        return spec(cellId, netns, iface, backend, runId, correlationId, null);
+    }
+
+    /** @param policy the request's {@code policy} member; absent or JSON null: no policy */
+    public static MonitorSpec spec(String cellId, String netns, String iface, String backend, String runId,
+            String correlationId, JsonNode policy) {
         String id = cellId(cellId);
         if (netns == null || !(NETNS_NAMED.matcher(netns).matches() || NETNS_PROC.matcher(netns).matches())) {
             throw MonitorException.invalid(id, "netns",
@@ -41,8 +51,22 @@ public final class MonitorInputs {
         if (choice == null) {
             throw MonitorException.invalid(id, "backend", "backend must be auto, ebpf or nflog, got " + quote(backend));
         }
+        Policy p = policy == null || policy.isNull() || policy.isMissingNode() ? null : policy(id, policy);
         return new MonitorSpec(id, Path.of(netns), iface, choice, token(id, "run_id", runId),
-                token(id, "correlation_id", correlationId));
+                token(id, "correlation_id", correlationId), p);
+    }
+
+    /**
+     * A policy document, validated ({@link PolicyParser}).
+     *
+     * @throws MonitorException INVALID_INPUT whose field names the member, e.g. {@code policy.rules[2].cidr}
+     */
+    public static Policy policy(String cellId, JsonNode doc) {
+        try {
+            return PolicyParser.parse(doc, "policy");
+        } catch (PolicyException e) {
+            throw MonitorException.invalid(cellId, e.field(), e.getMessage());
+        }
     }
 
     private static String token(String cellId, String field, String value) {

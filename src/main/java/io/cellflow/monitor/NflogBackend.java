@@ -3,6 +3,7 @@ package io.cellflow.monitor;
 import io.cellflow.nflog.NflogException;
 import io.cellflow.nflog.NflogFlowSource;
 import io.cellflow.nflog.NflogRuleset;
+import io.cellflow.policy.Policy;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /** Starts the nftables + NFLOG backend for a cell and turns its failures into {@link MonitorException}s. */
@@ -25,7 +26,8 @@ public class NflogBackend {
         }
         try {
             return new Adapter(NflogFlowSource.start(runtime.nat(), runtime.netns(), spec.netns(),
-                    spec.interfaceName(), spec.cellId(), NflogRuleset.defaultGroup(spec.cellId()), hub::publish));
+                    spec.interfaceName(), spec.cellId(), NflogRuleset.defaultGroup(spec.cellId()), spec.policy(),
+                    hub::publish), spec.cellId(), spec.interfaceName());
         } catch (NflogException e) {
             MonitorException.Reason reason = switch (e.kind()) {
                 case NETNS_NOT_FOUND -> MonitorException.Reason.NETNS_NOT_FOUND;
@@ -37,10 +39,26 @@ public class NflogBackend {
         }
     }
 
-    private record Adapter(NflogFlowSource source) implements FlowSource {
+    private record Adapter(NflogFlowSource source, String cellId, String ifname) implements FlowSource {
         @Override
         public String attachMode() {
             return "nft_log";
+        }
+
+        @Override
+        public void applyPolicy(Policy policy) {
+            try {
+                source.applyPolicy(policy);
+            } catch (NflogException e) {
+                throw MonitorException.kernel(MonitorException.Reason.BACKEND_UNAVAILABLE, cellId, ifname,
+                        e.errno().orElse(null), "policy not applied, the previous one stays live: "
+                                + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public long deniedPackets() {
+            return source.denied();
         }
 
         /** NFLOG reports connections, not packets: packet counts and flow ends are unknown. */

@@ -14,6 +14,12 @@ final class NflogAbi {
 
     static final String PREFIX_INGRESS = "cf:ingress:";
 
+    /**
+     * A packet the cell's policy dropped: {@code cf:deny:<rule_ref>:}, the rule's 1-based index in the policy, 0
+     * for the default action.
+     */
+    static final String PREFIX_DENY = "cf:deny:";
+
     static final int NETLINK_NETFILTER = 12;
 
     // struct nlmsghdr { u32 len; u16 type; u16 flags; u32 seq; u32 pid; }

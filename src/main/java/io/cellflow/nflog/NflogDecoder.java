@@ -18,7 +18,8 @@ import java.util.function.Consumer;
  *
  * <p>A datagram holds one or more netlink messages: the kernel batches packets until its flush timeout or buffer
  * is reached and may end a batch with {@code NLMSG_DONE}. Each {@code NFULNL_MSG_PACKET} is one logged packet,
- * i.e. (with our {@code ct state new} rules) one new connection. Input is untrusted: a malformed or truncated
+ * i.e. (with our {@code ct state new} rules) one new connection, or (prefix {@code cf:deny:N:}) one packet the
+ * cell's policy dropped, an egress {@link Decision#DENY} event with rule ref N. Input is untrusted: a malformed or truncated
  * message, attribute or payload is counted in {@link #malformed()} and skipped, a packet logged under a prefix
  * that is not ours in {@link #foreignPrefix()}; decode never throws for any input and always advances, so a zero
  * length cannot make it loop.
@@ -142,7 +143,8 @@ public final class NflogDecoder {
             malformed.incrementAndGet(); // bytes after the last attribute, too short for a header
             return null;
         }
-        Direction dir = direction(prefix);
+        int denyRef = denyRef(prefix);
+        Direction dir = denyRef >= 0 ? Direction.EGRESS : direction(prefix);
         if (dir == null) {
             foreignPrefix.incrementAndGet();
             return null;
@@ -153,8 +155,30 @@ public final class NflogDecoder {
             return null;
         }
         int ifindex = dir == Direction.EGRESS ? (outdev != 0 ? outdev : indev) : (indev != 0 ? indev : outdev);
-        return new FlowEvent(FlowKind.OPENED, dir, Decision.ALLOW, k.src(), k.srcPort(), k.dst(), k.dstPort(),
-                k.protocol(), k.tcpFlags(), -1, -1, monotonicNanos, ifindex, 0);
+        return new FlowEvent(FlowKind.OPENED, dir, denyRef >= 0 ? Decision.DENY : Decision.ALLOW, k.src(),
+                k.srcPort(), k.dst(), k.dstPort(), k.protocol(), k.tcpFlags(), -1, -1, monotonicNanos, ifindex,
+                Math.max(denyRef, 0));
+    }
+
+    /** The rule ref of a {@code cf:deny:<n>:} prefix (0..65535, no sign or leading zero), or -1 for any other. */
+    static int denyRef(String prefix) {
+        if (prefix == null || prefix.length() <= NflogAbi.PREFIX_DENY.length() || !prefix.startsWith(NflogAbi.PREFIX_DENY)
+                || !prefix.endsWith(":")) {
+            return -1;
+        }
+        String n = prefix.substring(NflogAbi.PREFIX_DENY.length(), prefix.length() - 1);
+        if (n.isEmpty() || n.length() > 5 || (n.length() > 1 && n.charAt(0) == '0')) {
+            return -1;
+        }
+        int v = 0;
+        for (int i = 0; i < n.length(); i++) {
+            char c = n.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v <= 0xffff ? v : -1;
     }
 
     private static Direction direction(String prefix) {

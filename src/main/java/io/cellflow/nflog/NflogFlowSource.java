@@ -4,7 +4,9 @@ import io.cellflow.bpf.BpfException;
 import io.cellflow.bpf.Errno;
 import io.cellflow.bpf.Native;
 import io.cellflow.bpf.NetnsExecutor;
+import io.cellflow.flow.Decision;
 import io.cellflow.flow.FlowEvent;
+import io.cellflow.policy.Policy;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -31,12 +33,13 @@ public final class NflogFlowSource implements AutoCloseable {
     static final long JOIN_MILLIS = 2000;
 
     private final Path netnsPath;
-    private final NflogRuleset ruleset;
+    private volatile NflogRuleset ruleset; // replaced under this by applyPolicy
     private final NflogSocket socket;
     private final int ifindex;
     private final Consumer<FlowEvent> sink;
     private final NflogDecoder decoder = new NflogDecoder();
     private final AtomicLong packets = new AtomicLong();
+    private final AtomicLong denied = new AtomicLong();
     private final AtomicLong sinkFailures = new AtomicLong();
     private final Thread reader;
     private volatile boolean running = true;
@@ -69,7 +72,16 @@ public final class NflogFlowSource implements AutoCloseable {
      */
     public static NflogFlowSource start(Native nat, NetnsExecutor netns, Path netnsPath, String ifname,
             String cellId, int group, Consumer<FlowEvent> sink) throws NflogException {
-        NflogRuleset ruleset = new NflogRuleset(cellId, ifname, group);
+        return start(nat, netns, netnsPath, ifname, cellId, group, null, sink);
+    }
+
+    /**
+     * As {@link #start(Native, NetnsExecutor, Path, String, String, int, Consumer)}, enforcing {@code policy}
+     * ({@code null}: none) from the first packet: the table is installed with it.
+     */
+    public static NflogFlowSource start(Native nat, NetnsExecutor netns, Path netnsPath, String ifname,
+            String cellId, int group, Policy policy, Consumer<FlowEvent> sink) throws NflogException {
+        NflogRuleset ruleset = new NflogRuleset(cellId, ifname, group, policy);
 
         // step: the interface must exist; ifindex is per namespace, so ask inside it
         int[] found;
@@ -135,6 +147,9 @@ public final class NflogFlowSource implements AutoCloseable {
         try {
             sink.accept(e);
             packets.incrementAndGet();
+            if (e.decision() == Decision.DENY) {
+                denied.incrementAndGet();
+            }
         } catch (RuntimeException ex) {
             if (sinkFailures.getAndIncrement() == 0) {
                 LOG.warnf(ex, "nflog sink of %s failed; further failures are only counted", ruleset.tableName());
@@ -142,9 +157,30 @@ public final class NflogFlowSource implements AutoCloseable {
         }
     }
 
+    /**
+     * Replaces the policy live: the table is rewritten in one nft transaction (see {@link NflogRuleset#render()}),
+     * the socket and its reader carry on, so no event is lost.
+     *
+     * @throws NflogException NFT_FAILED with nft's message; the previous table stays as it was
+     * @throws IllegalStateException if the source is closed
+     */
+    public synchronized void applyPolicy(Policy policy) throws NflogException {
+        if (closed) {
+            throw new IllegalStateException("nflog source of " + ruleset.tableName() + " is closed");
+        }
+        NflogRuleset next = ruleset.withPolicy(policy);
+        next.install(netnsPath);
+        ruleset = next;
+    }
+
     /** Events handed to the sink. */
     public long packets() {
         return packets.get();
+    }
+
+    /** Packets the policy dropped, as their log messages arrived (the kernel may drop log messages: overruns). */
+    public long denied() {
+        return denied.get();
     }
 
     /** Messages the decoder skipped as malformed or truncated. */

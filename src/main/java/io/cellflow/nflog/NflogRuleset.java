@@ -1,17 +1,36 @@
 package io.cellflow.nflog;
 
+import io.cellflow.policy.Action;
+import io.cellflow.policy.Cidr;
+import io.cellflow.policy.Policy;
+import io.cellflow.policy.PortRange;
+import io.cellflow.policy.Rule;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
  * The nft ruleset of one NFLOG monitor: one table {@code inet cellflow_<x>} in the cell's namespace whose input
  * and output chains log the first packet of every connection ({@code ct state new}) on the cell's interface to
- * an NFLOG group, with a prefix that carries the direction. The chains only observe (policy accept, no verdict).
+ * an NFLOG group, with a prefix that carries the direction. Without a policy the chains only observe (policy
+ * accept, no verdict).
+ *
+ * <p>With a {@link Policy}, the output chain first jumps to an {@code egress_policy} chain for every packet on the
+ * interface, stateless like the BPF backend. It renders the same semantics as the kernel's trie lookup (see
+ * {@link Policy}): CIDR groups longest prefix first, each group's rules in request order, then a catch-all for the
+ * group so that a packet never falls through to a shorter prefix, then the default. A denied packet is logged with
+ * prefix {@code cf:deny:<rule_ref>:} and dropped; an allowed one returns to the output chain, whose {@code ct state
+ * new} rule logs it as today. Every value in a rule is re-serialised from the parsed policy (CIDR from its bytes,
+ * numbers as ints), never copied from the request text.
  *
  * <p>The table is the unit of ownership: {@link #install} writes it in one nft transaction, {@link #remove}
  * deletes exactly it, and nothing here ever flushes the ruleset, so other tables in the namespace (the cell's own
@@ -28,9 +47,13 @@ public final class NflogRuleset {
     public static final int DEFAULT_GROUP_MIN = 10000;
     public static final int DEFAULT_GROUP_MAX = 59999;
 
+    /** Chain the output chain jumps to when there is a policy. */
+    static final String POLICY_CHAIN = "egress_policy";
+
     private final String table;
     private final String ifname;
     private final int group;
+    private final Policy policy;
 
     /**
      * @param group the NFLOG group (0..65535); groups are per network namespace, so only monitors in the same
@@ -39,6 +62,14 @@ public final class NflogRuleset {
      *     out of range
      */
     public NflogRuleset(String cellId, String ifname, int group) {
+        this(cellId, ifname, group, null);
+    }
+
+    /**
+     * @param policy the cell's egress policy, or {@code null} for none (observe only)
+     * @throws IllegalArgumentException as {@link #NflogRuleset(String, String, int)}
+     */
+    public NflogRuleset(String cellId, String ifname, int group, Policy policy) {
         if (ifname == null || !IFNAME.matcher(ifname).matches()) {
             throw new IllegalArgumentException("interface name " + ifname + " does not match " + IFNAME);
         }
@@ -48,6 +79,19 @@ public final class NflogRuleset {
         this.table = tableName(cellId);
         this.ifname = ifname;
         this.group = group;
+        this.policy = policy;
+    }
+
+    /** The same table with another policy ({@code null}: none). */
+    public NflogRuleset withPolicy(Policy newPolicy) {
+        return new NflogRuleset(this, newPolicy);
+    }
+
+    private NflogRuleset(NflogRuleset base, Policy policy) {
+        this.table = base.table;
+        this.ifname = base.ifname;
+        this.group = base.group;
+        this.policy = policy;
     }
 
     /** With the cell's {@link #defaultGroup}. */
@@ -96,25 +140,83 @@ public final class NflogRuleset {
         return group;
     }
 
+    /** The policy the table enforces, or {@code null}. */
+    public Policy policy() {
+        return policy;
+    }
+
     /**
      * The script for {@code nft -f -}. It first adds and deletes the table, so a leftover of ours (a killed
      * process) is replaced instead of getting duplicate rules; nft applies the whole script as one transaction.
+     * The same script replaces the policy of a running table: packets meet the old table or the new one, never a
+     * mix, and the NFLOG socket, bound to the group rather than to the table, reads on.
      */
     public String render() {
         return "add table inet " + table + "\n"
                 + "delete table inet " + table + "\n"
                 + "table inet " + table + " {\n"
-                + chain("output", "output", "oifname", NflogAbi.PREFIX_EGRESS)
-                + chain("input", "input", "iifname", NflogAbi.PREFIX_INGRESS)
+                + chain("output", "output", "oifname", NflogAbi.PREFIX_EGRESS, policy != null)
+                + chain("input", "input", "iifname", NflogAbi.PREFIX_INGRESS, false)
+                + (policy != null ? policyChain() : "")
                 + "}\n";
     }
 
-    private String chain(String name, String hook, String ifMatch, String prefix) {
+    private String chain(String name, String hook, String ifMatch, String prefix, boolean police) {
         return "\tchain " + name + " {\n"
                 + "\t\ttype filter hook " + hook + " priority 0; policy accept;\n"
+                + (police ? "\t\t" + ifMatch + " \"" + ifname + "\" jump " + POLICY_CHAIN + "\n" : "")
                 + "\t\t" + ifMatch + " \"" + ifname + "\" ct state new log prefix \"" + prefix + "\" group " + group
                 + "\n"
                 + "\t}\n";
+    }
+
+    private String policyChain() {
+        StringBuilder sb = new StringBuilder("\tchain " + POLICY_CHAIN + " {\n");
+        // neighbour discovery is never policed (as in the BPF program): a default deny must not cut the link
+        sb.append("\t\ticmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert }"
+                + " return\n");
+        Map<Cidr, List<Rule>> groups = new LinkedHashMap<>();
+        for (Rule r : policy.rules()) {
+            groups.computeIfAbsent(r.cidr(), c -> new ArrayList<>()).add(r);
+        }
+        // IPv4 then IPv6 (they never meet), longest prefix first; the stable sort keeps first-appearance order
+        // among CIDRs of equal length, which are disjoint
+        List<Cidr> order = new ArrayList<>(groups.keySet());
+        order.sort(Comparator.comparingInt(Cidr::family).thenComparing(Comparator.comparingInt(Cidr::prefixLength)
+                .reversed()));
+        for (Cidr cidr : order) {
+            String dst = (cidr.family() == 4 ? "ip" : "ip6") + " daddr " + cidr.text();
+            for (Rule r : groups.get(cidr)) {
+                sb.append("\t\t").append(dst);
+                if (r.protocol() != null) {
+                    sb.append(" meta l4proto ").append(r.protocol().number());
+                }
+                if (!r.ports().isEmpty()) {
+                    sb.append(" th dport { ");
+                    for (int i = 0; i < r.ports().size(); i++) {
+                        PortRange p = r.ports().get(i);
+                        sb.append(i == 0 ? "" : ", ").append(p.lo());
+                        if (p.hi() != p.lo()) {
+                            sb.append('-').append(p.hi());
+                        }
+                    }
+                    sb.append(" }");
+                }
+                sb.append(verdict(r.action(), r.ref())).append('\n');
+            }
+            // no rule of the longest prefix matched: the default, not a shorter prefix
+            sb.append("\t\t").append(dst).append(verdict(policy.defaultAction(), 0)).append('\n');
+        }
+        if (policy.defaultAction() == Action.DENY) {
+            sb.append("\t\t").append(verdict(Action.DENY, 0).substring(1)).append('\n');
+        }
+        return sb.append("\t}\n").toString();
+    }
+
+    /** " return" (back to the output chain, which logs new connections) or " log prefix ... drop". */
+    private String verdict(Action action, int ruleRef) {
+        return action == Action.ALLOW ? " return"
+                : " log prefix \"" + NflogAbi.PREFIX_DENY + ruleRef + ":\" group " + group + " drop";
     }
 
     /**

@@ -42,6 +42,32 @@ class FlowDecisionMapperTest {
     }
 
     @Test
+    void denyEventsCarryTheDropReasonAndRuleRefAndEveryEventTheLiveDigest() throws Exception {
+        String[] digest = {"sha256:aa"};
+        FlowDecisionMapper m = new FlowDecisionMapper("c1", "r", null, "ebpf_tc", "ebpf_tc_drop", () -> digest[0],
+                new MonotonicClock());
+        FlowEvent deny = new FlowEvent(FlowKind.OPENED, Direction.EGRESS, Decision.DENY,
+                InetAddress.getByName("198.18.0.1"), 40000, InetAddress.getByName("198.18.0.2"), 7601, 17, 0, 1, 60,
+                System.nanoTime(), 2, 3);
+        ObjectNode d = json.valueToTree(m.map(deny, "d-1"));
+        assertEquals("deny", d.get("decision").asText());
+        assertEquals("ebpf_tc_drop", d.get("reason_code").asText());
+        assertEquals("rule:3", d.get("nft_rule_ref").asText());
+        assertEquals("sha256:aa", d.get("policy_digest").asText());
+
+        ObjectNode byDefault = json.valueToTree(m.map(new FlowEvent(FlowKind.OPENED, Direction.EGRESS, Decision.DENY,
+                InetAddress.getByName("198.18.0.1"), 1, InetAddress.getByName("198.18.0.2"), 2, 17, 0, 1, 60,
+                System.nanoTime(), 2, 0), "d-2"));
+        assertEquals("default", byDefault.get("nft_rule_ref").asText());
+
+        digest[0] = "sha256:bb"; // a live replace
+        ObjectNode allow = json.valueToTree(m.map(event(17, "198.18.0.1", "198.18.0.2"), "d-3"));
+        assertEquals("ebpf_tc", allow.get("reason_code").asText());
+        assertNull(allow.get("nft_rule_ref"), "only deny events name a rule");
+        assertEquals("sha256:bb", allow.get("policy_digest").asText());
+    }
+
+    @Test
     void unknownProtocolIsNullAndIcmpHasNoPorts() throws Exception {
         FlowDecisionMapper m = new FlowDecisionMapper("c1", "r", null, "ebpf_tc", new MonotonicClock());
         ObjectNode gre = json.valueToTree(m.map(event(47, "198.18.0.1", "198.18.0.2"), "d"));

@@ -45,6 +45,42 @@ public final class Traffic {
         }
     }
 
+    /** How long {@link #udpUndelivered} listens for a datagram that must not arrive. */
+    public static final int UNDELIVERED_WAIT_MS = 1000;
+
+    /**
+     * One UDP datagram from client to server:port that must not arrive: the server's socket receives nothing
+     * within {@link #UNDELIVERED_WAIT_MS}. A send the client's own stack refuses (an nft drop in the output hook
+     * returns EPERM) counts as not delivered.
+     *
+     * @return the client's port
+     * @throws AssertionError if the server received the datagram
+     */
+    public int udpUndelivered(Path clientNs, String clientAddr, Path serverNs, String serverAddr, int port)
+            throws Exception {
+        InetAddress server = InetAddress.getByName(serverAddr);
+        StandardProtocolFamily family = family(server);
+        try (DatagramChannel srv = open(serverNs, () -> DatagramChannel.open(family));
+                DatagramChannel cli = open(clientNs, () -> DatagramChannel.open(family))) {
+            srv.bind(new InetSocketAddress(server, port));
+            cli.bind(new InetSocketAddress(InetAddress.getByName(clientAddr), 0));
+            srv.socket().setSoTimeout(UNDELIVERED_WAIT_MS);
+            try {
+                cli.send(ByteBuffer.wrap("ping".getBytes()), new InetSocketAddress(server, port));
+            } catch (IOException refusedLocally) {
+                // EPERM: dropped before it left the cell's stack
+            }
+            java.net.DatagramPacket in = new java.net.DatagramPacket(new byte[64], 64);
+            try {
+                srv.socket().receive(in);
+            } catch (java.net.SocketTimeoutException expected) {
+                return ((InetSocketAddress) cli.getLocalAddress()).getPort();
+            }
+            throw new AssertionError("the datagram to " + serverAddr + ":" + port + " arrived from "
+                    + in.getSocketAddress());
+        }
+    }
+
     /** A TCP connection from client to server:port, one request and one answer, then close. @return client port */
     public int tcp(Path clientNs, String clientAddr, Path serverNs, String serverAddr, int port) throws Exception {
         InetAddress server = InetAddress.getByName(serverAddr);

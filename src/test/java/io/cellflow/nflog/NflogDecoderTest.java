@@ -223,6 +223,27 @@ class NflogDecoderTest {
     }
 
     @Test
+    void denyPrefixIsAnEgressDenyWithItsRuleRef() throws Exception {
+        byte[] outdev = {0, 0, 0, 2};
+        NflogDecoder d = new NflogDecoder();
+        for (int ref : new int[] {0, 1, 256}) {
+            byte[] m = Msg.packet().attr(NflogAbi.NFULA_PREFIX, ("cf:deny:" + ref + ":\0").getBytes(StandardCharsets.US_ASCII))
+                    .attr(NflogAbi.NFULA_IFINDEX_OUTDEV, outdev)
+                    .attr(NflogAbi.NFULA_PAYLOAD, hexPayload(V4_UDP_EGRESS)).build();
+            assertEquals(List.of(new FlowEvent(FlowKind.OPENED, Direction.EGRESS, Decision.DENY, ip("198.18.250.1"),
+                    40001, ip("198.18.250.2"), 7001, Protocols.UDP, 0, -1, -1, NOW, 2, ref)), decode(d, m));
+        }
+        assertEquals(0, d.foreignPrefix());
+        for (String bad : new String[] {"cf:deny:", "cf:deny::", "cf:deny:01:", "cf:deny:-1:", "cf:deny:65536:",
+            "cf:deny:1", "cf:deny:1x:", "cf:deny:123456:"}) {
+            byte[] m = Msg.packet().attr(NflogAbi.NFULA_PREFIX, (bad + "\0").getBytes(StandardCharsets.US_ASCII))
+                    .attr(NflogAbi.NFULA_PAYLOAD, hexPayload(V4_UDP_EGRESS)).build();
+            assertEquals(List.of(), decode(d, m), bad);
+        }
+        assertEquals(8, d.foreignPrefix(), "a malformed deny prefix is not ours");
+    }
+
+    @Test
     void foreignPrefixIsSkippedAndCounted() {
         byte[] m = hex(V4_UDP_EGRESS);
         int at = indexOf(m, NflogAbi.PREFIX_EGRESS.getBytes(StandardCharsets.US_ASCII));

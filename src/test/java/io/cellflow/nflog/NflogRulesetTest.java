@@ -49,6 +49,50 @@ class NflogRulesetTest {
     }
 
     @Test
+    void rendersThePolicyChainLongestPrefixFirstWithAGroupCatchAndTheDefault() throws Exception {
+        io.cellflow.policy.Policy p = io.cellflow.policy.PolicyParser.parse(new com.fasterxml.jackson.databind
+                .ObjectMapper().readTree("""
+                {"default": "deny", "rules": [
+                  {"cidr": "198.18.0.0/15", "action": "allow"},
+                  {"cidr": "198.18.1.2", "protocol": "udp", "ports": [7601, "8000-8080"], "action": "deny"},
+                  {"cidr": "2001:2::/64", "protocol": "icmpv6", "action": "allow"},
+                  {"cidr": "198.18.1.2/32", "protocol": "tcp", "action": "allow"}]}
+                """), "policy");
+        NflogRuleset r = new NflogRuleset("c1", "cfc0", 4242, p);
+        String t = NflogRuleset.tableName("c1");
+        assertEquals("add table inet " + t + "\n"
+                + "delete table inet " + t + "\n"
+                + "table inet " + t + " {\n"
+                + "\tchain output {\n"
+                + "\t\ttype filter hook output priority 0; policy accept;\n"
+                + "\t\toifname \"cfc0\" jump egress_policy\n"
+                + "\t\toifname \"cfc0\" ct state new log prefix \"cf:egress:\" group 4242\n"
+                + "\t}\n"
+                + "\tchain input {\n"
+                + "\t\ttype filter hook input priority 0; policy accept;\n"
+                + "\t\tiifname \"cfc0\" ct state new log prefix \"cf:ingress:\" group 4242\n"
+                + "\t}\n"
+                + "\tchain egress_policy {\n"
+                + "\t\ticmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert }"
+                + " return\n"
+                + "\t\tip daddr 198.18.1.2/32 meta l4proto 17 th dport { 7601, 8000-8080 } log prefix \"cf:deny:2:\""
+                + " group 4242 drop\n"
+                + "\t\tip daddr 198.18.1.2/32 meta l4proto 6 return\n"
+                + "\t\tip daddr 198.18.1.2/32 log prefix \"cf:deny:0:\" group 4242 drop\n"
+                + "\t\tip daddr 198.18.0.0/15 return\n"
+                + "\t\tip daddr 198.18.0.0/15 log prefix \"cf:deny:0:\" group 4242 drop\n"
+                + "\t\tip6 daddr 2001:2::/64 meta l4proto 58 return\n"
+                + "\t\tip6 daddr 2001:2::/64 log prefix \"cf:deny:0:\" group 4242 drop\n"
+                + "\t\tlog prefix \"cf:deny:0:\" group 4242 drop\n"
+                + "\t}\n"
+                + "}\n", r.render());
+        assertEquals(new NflogRuleset("c1", "cfc0", 4242).render(), r.withPolicy(null).render(),
+                "without a policy the table is exactly the observe-only one");
+        assertTrue(r.render().contains("prefix \"" + NflogAbi.PREFIX_DENY + "2:\""));
+        assertEquals(2, NflogDecoder.denyRef(NflogAbi.PREFIX_DENY + "2:"), "the decoder reads back what we write");
+    }
+
+    @Test
     void prefixesAreTheOnesTheDecoderMapsBack() {
         String s = new NflogRuleset("c1", "eth0", 1).render();
         assertTrue(s.contains("prefix \"" + NflogAbi.PREFIX_EGRESS + "\""));
