@@ -9,7 +9,7 @@
 #   SKIP_BUILD=1   use the existing builds (target/quarkus-app, target/bench/*, bench/jmh/target)
 #   SKIP_JMH=1     skip the JMH microbenchmark
 #   JMH_OPTS="-f 1 -wi 2 -i 3"  JMH run options
-#   LAT_RATE=10000 events/s (new flows/s) of the latency test
+#   LAT_RATE=10000 events/s (new flows/s) of the latency test; LAT_LOW_RATE=1000 a second, light-load one
 #   PORT=18080     service port (127.0.0.1)
 #   SVC_CPU=1      CPU the service and the SSE client are pinned to ("" = not pinned); the generator uses CPU 0
 #   CF_OPTS=""     extra -D options for the service (e.g. "-Dcellflow.bpf.ring-buffer-bytes=1048576")
@@ -36,6 +36,7 @@ SKIP_BUILD=${SKIP_BUILD:-0}
 SKIP_JMH=${SKIP_JMH:-0}
 JMH_OPTS=${JMH_OPTS:--f 1 -wi 2 -i 3}
 LAT_RATE=${LAT_RATE:-10000}
+LAT_LOW_RATE=${LAT_LOW_RATE:-1000}
 PORT=${PORT:-18080}
 SVC_CPU=${SVC_CPU-1}
 CF_OPTS=${CF_OPTS:-}
@@ -62,6 +63,7 @@ isint() { [[ $1 =~ ^[0-9]+$ ]]; }
 isint "$DUR" && ((DUR >= 1 && DUR <= 60)) || die "DUR must be 1..60 (seconds)"
 isint "$REPS" && ((REPS >= 1 && REPS <= 20)) || die "REPS must be 1..20"
 isint "$LAT_RATE" && ((LAT_RATE >= 100 && LAT_RATE <= 1000000)) || die "LAT_RATE must be 100..1000000"
+isint "$LAT_LOW_RATE" && ((LAT_LOW_RATE >= 100 && LAT_LOW_RATE <= 1000000)) || die "LAT_LOW_RATE must be 100..1000000"
 isint "$PORT" && ((PORT >= 1 && PORT <= 65535)) || die "PORT must be 1..65535"
 for n in $CELLS; do isint "$n" && ((n >= 1 && n <= 4000)) || die "CELLS entries must be 1..4000"; done
 [[ -z $SVC_CPU ]] || isint "$SVC_CPU" || die "SVC_CPU must be a CPU number or empty"
@@ -128,6 +130,7 @@ cleanup() {
 	for p in "${PIDS[@]}"; do stop_pid "$p" 10; done
 	((CELL_NS_MAX > 0)) && cells_del_ns "$CELL_NS_MAX"
 	for p in "${CREATED_NS[@]}"; do ip netns del "$p" 2>/dev/null; done
+	[[ -n ${BPFFS_DIR:-} && -d $BPFFS_DIR ]] && rm -rf "$BPFFS_DIR"
 	sysctl -qw kernel.bpf_stats_enabled="$STATS_ORIG" 2>/dev/null
 }
 trap cleanup EXIT
@@ -384,33 +387,64 @@ last_field() { # test key -> value from the last raw line of that test
 	grep " test=$1 " "$RAW" | tail -1 | tr ' ' '\n' | sed -n "s/^$2=//p" | head -1
 }
 
-# zero_drop REP NAME MAXTEST RUNNER: the highest new-flow rate with 0 drops. The max-rate run counts if it
-# had none; otherwise paced runs at falling fractions of the max rate, the first without drops wins.
+# zero_drop REP NAME MAXTEST RUNNER CPUKEY: the highest new-flow rate delivered with 0 drops. The max-rate run
+# counts if it had none; otherwise paced runs at max/2, max/4, ... (down to 500/s) until one has no drops, then
+# one run at x1.5 of that (between it and the failing rate above) to narrow it. Reported: events/s delivered and consumer CPU of the best passing run.
 zero_drop() {
-	local rep=$1 name=$2 maxtest=$3 runner=$4 drops pps f rate t
+	local rep=$1 name=$2 maxtest=$3 runner=$4 cpukey=$5 drops pps rate t k best=""
 	drops=$(last_field "$maxtest" drops); pps=$(last_field "$maxtest" gen_pps)
 	if [[ $drops == 0 ]]; then
-		echo "rep=$rep test=$name from=$maxtest rate=max ev_per_s=$(last_field "$maxtest" ev_per_s) cpu=$(last_field "$maxtest" "$5") drops=0" >>"$RAW"
+		echo "rep=$rep test=$name from=$maxtest rate=max ev_per_s=$(last_field "$maxtest" ev_per_s) cpu=$(last_field "$maxtest" "$cpukey") drops=0" >>"$RAW"
 		return
 	fi
-	for f in 0.8 0.6 0.4 0.25 0.1; do
-		rate=$(awk -v p="${pps:-0}" -v f="$f" 'BEGIN { printf "%d", p * f }')
-		((rate >= 1000)) || break
-		t=${name}_${f/./}
+	rate=${pps%.*}
+	for k in 1 2 3 4 5 6 7 8; do
+		rate=$((rate / 2))
+		((rate >= 500)) || break
+		t=${name}_$rate
 		log "  $name: $maxtest had $drops drops; paced at $rate/s"
 		$runner "$rep" "$t" "$rate"
 		drops=$(last_field "$t" drops)
-		if [[ $drops == 0 ]]; then
-			echo "rep=$rep test=$name from=$t rate=$rate ev_per_s=$(last_field "$t" ev_per_s) cpu=$(last_field "$t" "$5") drops=0" >>"$RAW"
-			return
-		fi
+		if [[ $drops == 0 ]]; then best=$t; break; fi
 	done
-	echo "rep=$rep test=$name from=none ev_per_s=0 drops=$drops" >>"$RAW"
+	if [[ -n $best ]]; then # the run before (or the max-rate run) at twice this rate had drops
+		rate=$((rate * 3 / 2))
+		t=${name}_$rate
+		log "  $name: narrowing: paced at $rate/s"
+		$runner "$rep" "$t" "$rate"
+		[[ $(last_field "$t" drops) == 0 ]] && best=$t
+	fi
+	if [[ -n $best ]]; then
+		echo "rep=$rep test=$name from=$best rate=$(last_field "$best" gen_rate) ev_per_s=$(last_field "$best" ev_per_s) cpu=$(last_field "$best" "$cpukey") drops=0" >>"$RAW"
+	else
+		echo "rep=$rep test=$name from=none ev_per_s=0 drops=$drops" >>"$RAW"
+	fi
 }
 WB="--wakeup-bytes 65536 --poll-ms 10"
 NF_REF="--mode agg --rb-kb 4096 --drain-ms 250 $WB"
 ref_paced() { run_ref "$1" "$2" "$NF_REF" cfbgen --flows 0 --rate "$3" --duration "$DUR"; }
 cf_paced() { run_cf "$1" "$2" count cfbgen --flows 0 --rate "$3" --duration "$DUR"; }
+
+# --- step: BPF object load time (what every monitor start pays at least), both objects, bpftool loadall ---
+BPFFS_DIR=/sys/fs/bpf/cfb-bench-$$
+load_times() { # rep: 5 loads of each object (maps sized as the object declares them), median ms
+	local rep=$1 obj name i t0 t1 v
+	for name in cf ref; do
+		obj=$ROOT/target/classes/bpf/cellflow.bpf.o
+		[[ $name == ref ]] && obj=$REF/build/flow.bpf.o
+		v=()
+		for i in 1 2 3 4 5; do
+			mkdir -p "$BPFFS_DIR" || return 0
+			t0=$(now_ns)
+			bpftool prog loadall "$obj" "$BPFFS_DIR" type tc >/dev/null 2>&1 || { rm -rf "$BPFFS_DIR"; continue; }
+			t1=$(now_ns)
+			rm -rf "$BPFFS_DIR"
+			v+=($(((t1 - t0) / 1000)))
+		done
+		((${#v[@]})) || continue
+		echo "rep=$rep test=${name}_load load_ms=$(printf '%s\n' "${v[@]}" | sort -n | awk '{ a[NR] = $1 } END { printf "%.1f", a[int((NR + 1) / 2)] / 1000 }')" >>"$RAW"
+	done
+}
 
 # --- step: cells --------------------------------------------------------------------------
 # cells_test REP N: fresh service, warm-up, N namespaces + veth in bulk, N POSTs timed one by one, RSS and
@@ -478,7 +512,9 @@ for rep in $(seq 1 "$REPS"); do
 	zero_drop "$rep" ref_zero_drop ref_newflow_wb ref_paced cpu_pct
 	zero_drop "$rep" cf_zero_drop cf_newflow cf_paced cpu_pct
 	run_cf  "$rep" cf_latency       latency                    cfbgen --flows 0 --rate "$LAT_RATE" --duration "$DUR"
+	run_cf  "$rep" cf_latency_low   latency                    cfbgen --flows 0 --rate "$LAT_LOW_RATE" --duration "$DUR"
 	svc_stop
+	load_times "$rep"
 	for n in $CELLS; do
 		log "rep $rep/$REPS: $n cells"
 		cells_test "$rep" "$n"
@@ -496,7 +532,7 @@ fi
 # --- step: report ------------------------------------------------------------------------------
 {
 	echo "cellflow benchmark: $(date -Iseconds), kernel $(uname -r), $(nproc) CPUs, DUR=${DUR}s, REPS=$REPS," \
-		"CELLS='$CELLS', UDP payload ${SIZE}B, FLOWS=$FLOWS, LAT_RATE=$LAT_RATE/s, service pinned to CPU '${SVC_CPU}'," \
+		"CELLS='$CELLS', UDP payload ${SIZE}B, FLOWS=$FLOWS, LAT_RATE=$LAT_RATE/s, LAT_LOW_RATE=$LAT_LOW_RATE/s, service pinned to CPU '${SVC_CPU}'," \
 		"CF_OPTS='$CF_OPTS', commit $(git rev-parse --short HEAD 2>/dev/null)"
 	echo
 	python3 "$ROOT/bench/summarize.py" "$RAW" "$OUT/jmh.json"

@@ -112,12 +112,25 @@ for key, label, tgt in (("client_lat_p50_us", "p50", None), ("client_lat_p99_us"
     ms = [v / 1000 for v in vals("cf_latency", key)]
     row(f"packet → SSE client latency {label} (ms) at ~{fmt(med(lat_rate), '{:.0f}')} ev/s", ms, [], "{:.2f}",
         f"≤ {tgt} ms" if tgt else "", (lambda c, r, q, t=tgt: c <= t) if tgt else None)
-recv = []
-for r in REPS:
-    f = RUNS.get(("cf_latency", r), {})
-    if num(f.get("client_events")) is not None and num(f.get("gen_sent")):
-        recv.append(num(f["client_events"]) / num(f["gen_sent"]))
-row("latency test: events received / packets sent", recv, [], "{:.3f}")
+def received(test):
+    out = []
+    for r in REPS:
+        f = RUNS.get((test, r), {})
+        if num(f.get("client_events")) is not None and num(f.get("gen_sent")):
+            out.append(num(f["client_events"]) / num(f["gen_sent"]))
+    return out
+
+
+row("latency test: events received / packets sent", received("cf_latency"), [], "{:.3f}")
+low = vals("cf_latency_low", "gen_pps")
+if low:
+    for key, label in (("client_lat_p50_us", "p50"), ("client_lat_p99_us", "p99"), ("client_lat_p999_us", "p999")):
+        row(f"light load: latency {label} (ms) at ~{fmt(med(low), '{:.0f}')} ev/s",
+            [v / 1000 for v in vals("cf_latency_low", key)], [], "{:.2f}")
+    row("light load: events received / packets sent", received("cf_latency_low"), [], "{:.3f}")
+# --- monitor start
+row("BPF object load + verify alone (bpftool loadall, ms)", vals("cf_load", "load_ms"), vals("ref_load", "load_ms"),
+    "{:.1f}")
 # --- cells
 cell_ns = sorted({int(t[5:]) for t, _ in RUNS if t.startswith("cells") and t[5:].isdigit()})
 for n in cell_ns:
