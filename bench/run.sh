@@ -450,7 +450,7 @@ load_times() { # rep: 5 loads of each object (maps sized as the object declares 
 # cells_test REP N: fresh service, warm-up, N namespaces + veth in bulk, N POSTs timed one by one, RSS and
 # threads, N DELETEs, namespaces removed in bulk.
 cells_test() {
-	local rep=$1 n=$2 f i r t0 t1 t2 first rss0 rss pollers threads ok dok create_s delete_s lat
+	local rep=$1 n=$2 f i r t0 t1 t2 first rss0 rss rss1 rss_split pollers threads ok dok create_s delete_s lat
 	svc_start "cells$n.rep$rep"
 	first=$(cf_post warm "$NS_C" "$IF_C"); cf_delete warm >/dev/null
 	for i in 1 2 3 4 5; do cf_post warm "$NS_C" "$IF_C" >/dev/null; cf_delete warm >/dev/null; done
@@ -472,6 +472,10 @@ cells_test() {
 	for ((i = 1; i <= n; i++)); do cf_post "k$i" "cfb-k$i" eth0 >>"$lat"; echo >>"$lat"; done
 	ok=$(grep -c '^201 ' "$lat")
 	rss=$(awk '/^VmRSS/ { print $2 }' /proc/"$SVC_PID"/status)
+	# RSS split: anonymous (Java heap, native malloc) vs shared/file pages (the mmap'd ring buffers: the kernel
+	# maps every ring page, data area twice, at mmap time)
+	rss_split=$(awk '/^RssAnon/ { a = $2 } /^RssFile/ { f = $2 } /^RssShmem/ { s = $2 }
+		END { printf "rss_anon_mb=%d rss_file_shmem_mb=%d", a / 1024, (f + s) / 1024 }' /proc/"$SVC_PID"/status)
 	threads=$(ls /proc/"$SVC_PID"/task | wc -l)
 	pollers=$(cat /proc/"$SVC_PID"/task/*/comm 2>/dev/null | grep -c '^cellflow-poller')
 	t1=$(now_ns)
@@ -490,7 +494,7 @@ cells_test() {
 		p = lambda q: v[min(len(v) - 1, int(round(q * (len(v) - 1))))] if v else 0
 		print(f"start_p50_ms={p(0.5):.2f} start_p99_ms={p(0.99):.2f} start_max_ms={(v[-1] if v else 0):.2f}")
 	EOF
-	) first_start_ms=$(awk -v s="${first#* }" 'BEGIN { printf "%.1f", s * 1000 }') rss_idle_mb=$((rss0 / 1024)) rss_mb=$((rss / 1024)) rss_after_delete_mb=$((rss1 / 1024)) pollers=$pollers threads=$threads create_ns_s=$create_s delete_all_s=$delete_s del_ns_s=$(awk -v d=$((t2 - t1)) 'BEGIN { printf "%.2f", d / 1e9 }')" >>"$RAW"
+	) first_start_ms=$(awk -v s="${first#* }" 'BEGIN { printf "%.1f", s * 1000 }') rss_idle_mb=$((rss0 / 1024)) rss_mb=$((rss / 1024)) $rss_split rss_after_delete_mb=$((rss1 / 1024)) pollers=$pollers threads=$threads create_ns_s=$create_s delete_all_s=$delete_s del_ns_s=$(awk -v d=$((t2 - t1)) 'BEGIN { printf "%.2f", d / 1e9 }')" >>"$RAW"
 	rm -f "$f"
 }
 

@@ -140,7 +140,10 @@ for n in cell_ns:
     row(f"{n} cells: monitor start p99 (ms)", vals(t, "start_p99_ms"), [], "{:.1f}", "≤ 50 ms",
         lambda c, r, q: c <= 50)
     row(f"{n} cells: service RSS (MB)", vals(t, "rss_mb"), [], "{:.0f}", "≤ 300 MB", lambda c, r, q: c <= 300)
+    row(f"{n} cells: of which anonymous (heap, malloc) (MB)", vals(t, "rss_anon_mb"), [], "{:.0f}")
+    row(f"{n} cells: of which mapped ring buffers + files (MB)", vals(t, "rss_file_shmem_mb"), [], "{:.0f}")
     row(f"{n} cells: poller threads", vals(t, "pollers"), [], "{:.0f}", "= 1", lambda c, r, q: c == 1)
+    row(f"{n} cells: DELETE of all monitors, one by one (s)", vals(t, "delete_all_s"), [], "{:.1f}")
 if cell_ns:
     t = f"cells{cell_ns[0]}"
     row("first monitor start after service start, cold JIT (ms)", vals(t, "first_start_ms"), [], "{:.0f}")
