@@ -1,0 +1,545 @@
+#!/usr/bin/env bash
+# bench/run.sh - cellflow performance benchmark against the C reference (../shared/perf-baseline).
+#
+# Usage (as root, from anywhere):  bench/run.sh
+# Knobs (environment):
+#   DUR=5          seconds per traffic window (1..60)
+#   REPS=3         repetitions of the whole sequence (1..20); every figure is min/median/max over them
+#   CELLS="1 100 1000"  cell counts for the monitor start / RSS test ("" skips it)
+#   SKIP_BUILD=1   use the existing builds (target/quarkus-app, target/bench/*, bench/jmh/target)
+#   SKIP_JMH=1     skip the JMH microbenchmark
+#   JMH_OPTS="-f 1 -wi 2 -i 3"  JMH run options
+#   LAT_RATE=10000 events/s (new flows/s) of the latency test; LAT_LOW_RATE=1000 a second, light-load one
+#   PORT=18080     service port (127.0.0.1)
+#   SVC_CPU=1      CPU the service and the SSE client are pinned to ("" = not pinned); the generator uses CPU 0
+#   CF_OPTS=""     extra -D options for the service (e.g. "-Dcellflow.bpf.ring-buffer-bytes=1048576")
+#   OUT=bench/results/<timestamp>
+#
+# Topology (like the reference's; nothing else is touched, nothing leaves the box):
+#   netns cfb-host: cfb-h0 198.18.4.1/30  <-- veth -->  netns cfb-cell: cfb-c0 198.18.4.2/30
+#   static neighbours, IPv6 off, nft netdev ingress drop in the cell (after tc/TCX ingress, so the
+#   programs see every packet and the cell's stack never answers). Generator in cfb-host on CPU 0;
+#   flowmon (reference) or the cellflow service, and the SSE client, on CPU 1.
+# Cells test: N namespaces cfb-kI, each with one veth end "eth0" (peers in cfb-kpeer), created and
+#   removed in bulk with ip -batch.
+#
+# A trap removes everything this script created (processes by PID, namespaces, the bpf_stats sysctl),
+# also on failure or Ctrl-C. Every traffic source is bounded (generators cap at 60 s, under timeout).
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+ROOT=$PWD
+
+DUR=${DUR:-5}
+REPS=${REPS:-3}
+CELLS=${CELLS-1 100 1000}
+SKIP_BUILD=${SKIP_BUILD:-0}
+SKIP_JMH=${SKIP_JMH:-0}
+JMH_OPTS=${JMH_OPTS:--f 1 -wi 2 -i 3}
+LAT_RATE=${LAT_RATE:-10000}
+LAT_LOW_RATE=${LAT_LOW_RATE:-1000}
+PORT=${PORT:-18080}
+SVC_CPU=${SVC_CPU-1}
+CF_OPTS=${CF_OPTS:-}
+OUT=${OUT:-bench/results/$(date +%Y%m%d-%H%M%S)}
+
+REF_SRC=$ROOT/../shared/perf-baseline
+BUILD=$ROOT/target/bench
+REF=$BUILD/perf-baseline
+FM=$REF/build/flowmon GEN=$REF/build/pbgen PGEN=$BUILD/cfbgen
+JAR=$ROOT/target/quarkus-app/quarkus-run.jar
+JMH_JAR=$ROOT/bench/jmh/target/benchmarks.jar
+NS_H=cfb-host NS_C=cfb-cell IF_H=cfb-h0 IF_C=cfb-c0 NS_PEER=cfb-kpeer
+IP_H=198.18.4.1 IP_C=198.18.4.2
+GEN_CPU=0 CON_CPU=1
+BASE=http://127.0.0.1:$PORT
+SIZE=64 FLOWS=1000
+
+die() { echo "bench/run.sh: $*" >&2; exit 1; }
+log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+isint() { [[ $1 =~ ^[0-9]+$ ]]; }
+
+# --- step: preflight -------------------------------------------------------
+[[ $(id -u) == 0 ]] || die "must run as root (netns, tc, nft, BPF)"
+isint "$DUR" && ((DUR >= 1 && DUR <= 60)) || die "DUR must be 1..60 (seconds)"
+isint "$REPS" && ((REPS >= 1 && REPS <= 20)) || die "REPS must be 1..20"
+isint "$LAT_RATE" && ((LAT_RATE >= 100 && LAT_RATE <= 1000000)) || die "LAT_RATE must be 100..1000000"
+isint "$LAT_LOW_RATE" && ((LAT_LOW_RATE >= 100 && LAT_LOW_RATE <= 1000000)) || die "LAT_LOW_RATE must be 100..1000000"
+isint "$PORT" && ((PORT >= 1 && PORT <= 65535)) || die "PORT must be 1..65535"
+for n in $CELLS; do isint "$n" && ((n >= 1 && n <= 4000)) || die "CELLS entries must be 1..4000"; done
+[[ -z $SVC_CPU ]] || isint "$SVC_CPU" || die "SVC_CPU must be a CPU number or empty"
+for c in ip nft bpftool taskset ss sysctl timeout make gcc clang curl java python3; do
+	command -v "$c" >/dev/null || die "missing command: $c (scripts/install-deps.sh; apt-get install bpftool nftables)"
+done
+(($(nproc) >= 2)) || die "needs 2 CPUs (generator on CPU $GEN_CPU, consumer on CPU $CON_CPU)"
+[[ -d $REF_SRC ]] || die "reference not found: $REF_SRC (expected ../shared/perf-baseline beside the repo)"
+for ns in $NS_H $NS_C $NS_PEER; do
+	[[ -e /run/netns/$ns ]] && die "netns $ns already exists (stale run?); remove it with: ip netns del $ns"
+done
+ls /run/netns/cfb-k[0-9]* >/dev/null 2>&1 && die "stale cfb-k* namespaces exist; remove them: for n in /run/netns/cfb-k*; do ip netns del \${n##*/}; done"
+[[ -n $(ss -Hltn "sport = :$PORT") ]] && die "port $PORT is in use; choose another: PORT=18081 $0"
+
+# --- step: build ------------------------------------------------------------
+if [[ $SKIP_BUILD != 1 ]]; then
+	log "building the reference (copy of $REF_SRC in $REF), cfbgen, cellflow, JMH"
+	rm -rf "$REF" && mkdir -p "$BUILD" || die "cannot create $BUILD"
+	cp -r "$REF_SRC" "$REF" && rm -rf "$REF/build" "$REF/results" || die "cannot copy the reference"
+	make -s -C "$REF" >/dev/null || die "reference build failed"
+	gcc -O2 -Wall -Wextra -o "$PGEN" bench/src/cfbgen.c || die "cfbgen build failed"
+	./mvnw -B -q package -DskipTests </dev/null || die "cellflow build failed"
+	if [[ $SKIP_JMH != 1 ]]; then
+		./mvnw -B -q -f bench/jmh/pom.xml package </dev/null || die "JMH build failed"
+	fi
+fi
+[[ -x $FM && -x $GEN && -x $PGEN ]] || die "reference or cfbgen binaries missing (drop SKIP_BUILD)"
+[[ -f $JAR ]] || die "$JAR missing (drop SKIP_BUILD)"
+[[ $SKIP_JMH == 1 || -f $JMH_JAR ]] || die "$JMH_JAR missing (drop SKIP_BUILD)"
+mkdir -p "$OUT" || die "cannot create $OUT"
+OUT=$(cd "$OUT" && pwd)
+RAW=$OUT/raw.txt
+: >"$RAW"
+
+# --- step: cleanup, whatever happens ---------------------------------------------
+STATS_ORIG=$(sysctl -n kernel.bpf_stats_enabled)
+PIDS=()       # every background process this script started
+CREATED_NS=() # the fixed namespaces this script created
+CELL_NS_MAX=0 # cfb-k1..cfb-kN may exist up to this N
+untrack() {
+	local p keep=()
+	for p in "${PIDS[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
+	PIDS=("${keep[@]}")
+}
+stop_pid() { # pid seconds: TERM, bounded wait, KILL
+	local p=$1 i
+	kill -0 "$p" 2>/dev/null || return 0
+	kill -TERM "$p" 2>/dev/null
+	for ((i = 0; i < $2 * 20; i++)); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
+	kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null
+	wait "$p" 2>/dev/null
+}
+cells_del_ns() { # delete cfb-k1..cfb-kN that exist, and the peer namespace, in one ip -batch
+	local n=$1 i f
+	f=$(mktemp)
+	for ((i = 1; i <= n; i++)); do [[ -e /run/netns/cfb-k$i ]] && echo "netns del cfb-k$i"; done >"$f"
+	[[ -e /run/netns/$NS_PEER ]] && echo "netns del $NS_PEER" >>"$f"
+	[[ -s $f ]] && ip -force -batch "$f" 2>/dev/null
+	rm -f "$f"
+}
+cleanup() {
+	local p
+	trap '' INT TERM
+	for p in "${PIDS[@]}"; do stop_pid "$p" 10; done
+	((CELL_NS_MAX > 0)) && cells_del_ns "$CELL_NS_MAX"
+	for p in "${CREATED_NS[@]}"; do ip netns del "$p" 2>/dev/null; done
+	[[ -n ${BPFFS_DIR:-} && -d $BPFFS_DIR ]] && rm -rf "$BPFFS_DIR"
+	sysctl -qw kernel.bpf_stats_enabled="$STATS_ORIG" 2>/dev/null
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- step: topology (as in the reference's run.sh) ---------------------------------
+setup() {
+	local mac_h mac_c ns
+	for ns in $NS_H $NS_C; do
+		ip netns add "$ns" || die "ip netns add $ns"
+		CREATED_NS+=("$ns")
+		ip -n "$ns" link set lo up
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1 2>/dev/null || true
+	done
+	ip link add "$IF_H" netns "$NS_H" type veth peer name "$IF_C" netns "$NS_C" || die "veth"
+	ip -n "$NS_H" addr add "$IP_H/30" dev "$IF_H"
+	ip -n "$NS_C" addr add "$IP_C/30" dev "$IF_C"
+	ip -n "$NS_H" link set "$IF_H" up
+	ip -n "$NS_C" link set "$IF_C" up
+	mac_h=$(ip netns exec "$NS_H" cat /sys/class/net/$IF_H/address)
+	mac_c=$(ip netns exec "$NS_C" cat /sys/class/net/$IF_C/address)
+	ip -n "$NS_H" neigh replace "$IP_C" lladdr "$mac_c" dev "$IF_H" nud permanent
+	ip -n "$NS_C" neigh replace "$IP_H" lladdr "$mac_h" dev "$IF_C" nud permanent
+	ip netns exec "$NS_C" nft -f - <<-EOF || die "nft"
+		table netdev cfb {
+			chain ingress {
+				type filter hook ingress device "$IF_C" priority 0; policy accept;
+				ip saddr $IP_H udp dport 10000-60000 drop
+			}
+		}
+	EOF
+}
+
+# --- step: helpers -------------------------------------------------------------------
+CLK_TCK=$(getconf CLK_TCK)
+now_ns() { date +%s%N; }
+stats_set() { sysctl -qw kernel.bpf_stats_enabled="$1"; }
+proc_ticks() { # utime+stime of a PID in clock ticks
+	[[ -n ${1:-} && -r /proc/$1/stat ]] || { echo 0; return; }
+	awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
+}
+cpu_pct() { # ticks0 ticks1 dt_ns
+	awk -v a="$1" -v b="$2" -v hz="$CLK_TCK" -v dt="$3" 'BEGIN { printf "%.1f", (b - a) / hz / (dt / 1e9) * 100 }'
+}
+TMP_OUT=$OUT/.cmd.tmp
+run_fg() { # outfile cmd...: a bounded command in the background, waited for (signals still reach the trap)
+	local outf=$1 p; shift
+	"$@" >"$outf" 2>&1 &
+	p=$!
+	PIDS+=("$p")
+	wait "$p"
+	untrack "$p"
+}
+gen_fields() { # GEN line of $TMP_OUT -> gen_k=v ...
+	local g
+	g=$(sed -n 's/^GEN //p' "$TMP_OUT" | sed 's/\([a-z_]*\)=/gen_\1=/g')
+	[[ -n $g ]] || { log "generator failed:"; cat "$TMP_OUT" >&2; g="gen_error=1"; }
+	echo "$g"
+}
+field() { # "k=v k2=v2" key -> v
+	tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p" | head -1
+}
+# gen_run: the generator in cfb-host on CPU 0; "pbgen ARGS" or "cfbgen ARGS" (bounded: timeout 75)
+gen_run() {
+	local which=$1; shift
+	local bin=$GEN
+	[[ $which == cfbgen ]] && bin=$PGEN
+	run_fg "$TMP_OUT" ip netns exec "$NS_H" timeout 75 "$bin" --cpu $GEN_CPU --src "$IP_H" --dst "$IP_C" \
+		--size "$SIZE" "$@"
+}
+
+# --- step: reference loader ------------------------------------------------------------
+FM_PID="" FM_LOG=""
+fm_start() {
+	local i
+	FM_LOG=$(mktemp "$OUT/flowmon.XXXX.log")
+	taskset -c $CON_CPU "$FM" --netns "$NS_C" --ifname "$IF_C" --cpu $CON_CPU \
+		--max-seconds $((DUR + 90)) "$@" >"$FM_LOG" 2>&1 &
+	FM_PID=$!
+	PIDS+=("$FM_PID")
+	for i in $(seq 1 200); do
+		grep -q '^READY' "$FM_LOG" && return 0
+		kill -0 "$FM_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	log "flowmon did not come up:"; cat "$FM_LOG" >&2
+	stop_pid "$FM_PID" 2; untrack "$FM_PID"; FM_PID=""
+	return 1
+}
+fm_stop() { # SIGINT, bounded wait; prints the RESULT fields
+	local i
+	kill -INT "$FM_PID" 2>/dev/null
+	for i in $(seq 1 600); do kill -0 "$FM_PID" 2>/dev/null || break; sleep 0.05; done
+	stop_pid "$FM_PID" 1; untrack "$FM_PID"; FM_PID=""
+	sed -n 's/^RESULT //p' "$FM_LOG" | tail -1 | grep . || echo "error=no_result"
+}
+# run_ref REP TEST "FLOWMON OPTS" GEN ARGS...
+run_ref() {
+	local rep=$1 test=$2 fmargs=$3; shift 3
+	local st=0 gen res t0 t1 c0 c1
+	[[ $test == *_st ]] && st=1
+	stats_set $st
+	# shellcheck disable=SC2086
+	fm_start $fmargs || { stats_set 0; echo "rep=$rep test=$test error=loader" >>"$RAW"; return 1; }
+	c0=$(proc_ticks "$FM_PID")
+	kill -USR1 "$FM_PID"
+	t0=$(now_ns)
+	gen_run "$@"
+	t1=$(now_ns)
+	c1=$(proc_ticks "$FM_PID")
+	gen=$(gen_fields)
+	res=$(fm_stop)
+	stats_set 0
+	echo "rep=$rep test=$test $gen cpu_pct_proc=$(cpu_pct "$c0" "$c1" $((t1 - t0))) $res drops=$(field "$res" rb_fail)" >>"$RAW"
+}
+# run_noprog REP TEST GEN ARGS...
+run_noprog() {
+	local rep=$1 test=$2; shift 2
+	stats_set 0
+	gen_run "$@"
+	echo "rep=$rep test=$test $(gen_fields)" >>"$RAW"
+}
+
+# --- step: the cellflow service ---------------------------------------------------------
+SVC_PID="" SVC_LOG=""
+svc_start() { # tag
+	local i jvm=() pin=()
+	SVC_LOG=$OUT/service.$1.log
+	if [[ -n $SVC_CPU ]]; then
+		pin=(taskset -c "$SVC_CPU")
+		# pinned to one CPU, but keep the JVM's 2-CPU ergonomics (GC, pools) of an unpinned service here
+		jvm=(-XX:ActiveProcessorCount="$(nproc)")
+	fi
+	# shellcheck disable=SC2086
+	(ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "${pin[@]}" java "${jvm[@]}" -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$PORT" \
+		$CF_OPTS -jar "$JAR") >"$SVC_LOG" 2>&1 &
+	SVC_PID=$!
+	PIDS+=("$SVC_PID")
+	for i in $(seq 1 600); do
+		[[ $(curl -s -m 2 -o /dev/null -w '%{http_code}' "$BASE/cells") == 200 ]] && return 0
+		kill -0 "$SVC_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	log "cellflow did not come up; log $SVC_LOG:"; tail -30 "$SVC_LOG" >&2
+	exit 1
+}
+svc_stop() {
+	[[ -n $SVC_PID ]] || return 0
+	stop_pid "$SVC_PID" 15; untrack "$SVC_PID"; SVC_PID=""
+}
+cf_post() { # id netns if -> "http_code time_total_s"
+	curl -s -m 30 -o /dev/null -w '%{http_code} %{time_total}' -X POST -H 'Content-Type: application/json' \
+		-d "{\"netns\":\"/run/netns/$2\",\"interface\":\"$3\"}" "$BASE/cells/$1/monitor"
+}
+cf_delete() { curl -s -m 30 -o /dev/null -w '%{http_code} %{time_total}' -X DELETE "$BASE/cells/$1/monitor"; }
+cf_counters() { # id -> "events=.. ring_buffer_losses=.. ..."
+	curl -s -m 10 "$BASE/cells/$1/monitor" | python3 -c '
+import json, sys
+try:
+    c = json.load(sys.stdin)["counters"]
+    print(" ".join(f"{k}={v}" for k, v in c.items()))
+except Exception:
+    print("counters_error=1")'
+}
+svc_prog_ids() { # BPF program ids the service holds (prog and link fds), unique
+	grep -h '^prog_id:' /proc/"$SVC_PID"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -u | tr '\n' ' '
+}
+bpf_rt() { # ids... -> "run_time_ns run_cnt" summed
+	local id
+	for id in "$@"; do bpftool -j prog show id "$id" 2>/dev/null; echo; done | python3 -c '
+import json, sys
+t = c = 0
+for line in sys.stdin:
+    line = line.strip()
+    if line:
+        p = json.loads(line)
+        t += p.get("run_time_ns", 0); c += p.get("run_cnt", 0)
+print(t, c)'
+}
+
+# run_cf REP TEST none|count|latency GEN ARGS...: one monitor on the cell, one window, one raw line
+CL_PID="" CL_OUT=""
+run_cf() {
+	local rep=$1 test=$2 mode=$3; shift 3
+	local st=0 id=b-$test-$rep post t0 t1 c0 c1 gen ids="" rt0 rt1 ns="" cl="" ctr prev cur i ev secs drops
+	[[ $test == *_st ]] && st=1
+	post=$(cf_post "$id" "$NS_C" "$IF_C")
+	[[ ${post%% *} == 201 ]] || { log "$test: POST monitor -> $post"; echo "rep=$rep test=$test error=post" >>"$RAW"; return 1; }
+	if [[ $mode != none ]]; then
+		CL_OUT=$OUT/client.$test.$rep.txt
+		local clpin=()
+		[[ -n $SVC_CPU ]] && clpin=(taskset -c "$SVC_CPU")
+		"${clpin[@]}" timeout $((DUR + 60)) python3 "$ROOT/bench/sse_client.py" --url "$BASE/cells/$id/flows" \
+			--mode "$mode" --max-seconds $((DUR + 50)) >"$CL_OUT" 2>&1 &
+		CL_PID=$!
+		PIDS+=("$CL_PID")
+		for i in $(seq 1 100); do grep -q READY "$CL_OUT" && break; sleep 0.05; done
+		grep -q READY "$CL_OUT" || log "$test: SSE client not ready: $(cat "$CL_OUT")"
+	fi
+	if ((st)); then
+		stats_set 1
+		# shellcheck disable=SC2046
+		ids=$(svc_prog_ids)
+		# shellcheck disable=SC2086
+		rt0=$(bpf_rt $ids)
+	fi
+	c0=$(proc_ticks "$SVC_PID")
+	t0=$(now_ns)
+	gen_run "$@"
+	t1=$(now_ns)
+	c1=$(proc_ticks "$SVC_PID")
+	if ((st)); then
+		# shellcheck disable=SC2086
+		rt1=$(bpf_rt $ids)
+		ns=$(awk -v a="$rt0" -v b="$rt1" 'BEGIN { split(a, x, " "); split(b, y, " ");
+			r = y[2] - x[2]; printf "bpf_runs=%d bpf_ns_per_run=%.1f", r, (r > 0 ? (y[1] - x[1]) / r : 0) }')
+		ns="$ns prog_ids=$(tr ' ' ',' <<<"${ids% }")"
+	fi
+	stats_set 0
+	gen=$(gen_fields)
+	if [[ -n $CL_PID ]]; then
+		# let the service deliver what it has: events counter stable for 2 polls, at most 20 s
+		prev=-1
+		for i in $(seq 1 100); do
+			cur=$(curl -s -m 5 "$BASE/cells/$id/monitor" | sed -n 's/.*"events":\([0-9]*\).*/\1/p')
+			[[ $cur == "$prev" ]] && break
+			prev=$cur
+			sleep 0.2
+		done
+		sleep 1
+		stop_pid "$CL_PID" 10; untrack "$CL_PID"; CL_PID=""
+		cl=$(sed -n 's/^CLIENT //p' "$CL_OUT" | sed 's/\([a-z_0-9]*\)=/client_\1=/g')
+		[[ -n $cl ]] || { log "$test: no CLIENT line: $(tail -3 "$CL_OUT")"; cl="client_error=1"; }
+	fi
+	ctr=$(cf_counters "$id")
+	cf_delete "$id" >/dev/null
+	# drops: records the kernel could not reserve + events the service dropped for this client (also reported
+	# in-band as "missed") + events published but never received (still queued when the client stopped)
+	local rbl slow missed evs und=0 extra=""
+	rbl=$(field "$ctr" ring_buffer_losses); slow=$(field "$ctr" slow_client_drops); evs=$(field "$ctr" events)
+	drops=$((${rbl:-0}))
+	if [[ -n $cl ]]; then
+		ev=$(field "$cl" client_events); missed=$(field "$cl" client_missed); secs=$(field "$gen" gen_secs)
+		((${missed:-0} > ${slow:-0})) && slow=$missed
+		und=$((${evs:-0} - ${ev:-0} - ${slow:-0}))
+		((und < 0)) && und=0
+		drops=$((drops + ${slow:-0} + und))
+		extra=" undelivered=$und$(awk -v e="${ev:-0}" -v s="${secs:-0}" 'BEGIN { printf " ev_per_s=%.0f", (s > 0 ? e / s : 0) }')"
+	fi
+	echo "rep=$rep test=$test $gen cpu_pct=$(cpu_pct "$c0" "$c1" $((t1 - t0))) $ns $ctr $cl drops=$drops$extra" >>"$RAW"
+}
+last_field() { # test key -> value from the last raw line of that test
+	grep " test=$1 " "$RAW" | tail -1 | tr ' ' '\n' | sed -n "s/^$2=//p" | head -1
+}
+
+# zero_drop REP NAME MAXTEST RUNNER CPUKEY: the highest new-flow rate delivered with 0 drops. The max-rate run
+# counts if it had none; otherwise paced runs at max/2, max/4, ... (down to 500/s) until one has no drops, then
+# one run at x1.5 of that (between it and the failing rate above) to narrow it. Reported: events/s delivered and consumer CPU of the best passing run.
+zero_drop() {
+	local rep=$1 name=$2 maxtest=$3 runner=$4 cpukey=$5 drops pps rate t k best=""
+	drops=$(last_field "$maxtest" drops); pps=$(last_field "$maxtest" gen_pps)
+	if [[ $drops == 0 ]]; then
+		echo "rep=$rep test=$name from=$maxtest rate=max ev_per_s=$(last_field "$maxtest" ev_per_s) cpu=$(last_field "$maxtest" "$cpukey") drops=0" >>"$RAW"
+		return
+	fi
+	rate=${pps%.*}
+	for k in 1 2 3 4 5 6 7 8; do
+		rate=$((rate / 2))
+		((rate >= 500)) || break
+		t=${name}_$rate
+		log "  $name: $maxtest had $drops drops; paced at $rate/s"
+		$runner "$rep" "$t" "$rate"
+		drops=$(last_field "$t" drops)
+		if [[ $drops == 0 ]]; then best=$t; break; fi
+	done
+	if [[ -n $best ]]; then # the run before (or the max-rate run) at twice this rate had drops
+		rate=$((rate * 3 / 2))
+		t=${name}_$rate
+		log "  $name: narrowing: paced at $rate/s"
+		$runner "$rep" "$t" "$rate"
+		[[ $(last_field "$t" drops) == 0 ]] && best=$t
+	fi
+	if [[ -n $best ]]; then
+		echo "rep=$rep test=$name from=$best rate=$(last_field "$best" gen_rate) ev_per_s=$(last_field "$best" ev_per_s) cpu=$(last_field "$best" "$cpukey") drops=0" >>"$RAW"
+	else
+		echo "rep=$rep test=$name from=none ev_per_s=0 drops=$drops" >>"$RAW"
+	fi
+}
+WB="--wakeup-bytes 65536 --poll-ms 10"
+NF_REF="--mode agg --rb-kb 4096 --drain-ms 250 $WB"
+ref_paced() { run_ref "$1" "$2" "$NF_REF" cfbgen --flows 0 --rate "$3" --duration "$DUR"; }
+cf_paced() { run_cf "$1" "$2" count cfbgen --flows 0 --rate "$3" --duration "$DUR"; }
+
+# --- step: BPF object load time (what every monitor start pays at least), both objects, bpftool loadall ---
+BPFFS_DIR=/sys/fs/bpf/cfb-bench-$$
+load_times() { # rep: 5 loads of each object (maps sized as the object declares them), median ms
+	local rep=$1 obj name i t0 t1 v
+	for name in cf ref; do
+		obj=$ROOT/target/classes/bpf/cellflow.bpf.o
+		[[ $name == ref ]] && obj=$REF/build/flow.bpf.o
+		v=()
+		for i in 1 2 3 4 5; do
+			mkdir -p "$BPFFS_DIR" || return 0
+			t0=$(now_ns)
+			bpftool prog loadall "$obj" "$BPFFS_DIR" type tc >/dev/null 2>&1 || { rm -rf "$BPFFS_DIR"; continue; }
+			t1=$(now_ns)
+			rm -rf "$BPFFS_DIR"
+			v+=($(((t1 - t0) / 1000)))
+		done
+		((${#v[@]})) || continue
+		echo "rep=$rep test=${name}_load load_ms=$(printf '%s\n' "${v[@]}" | sort -n | awk '{ a[NR] = $1 } END { printf "%.1f", a[int((NR + 1) / 2)] / 1000 }')" >>"$RAW"
+	done
+}
+
+# --- step: cells --------------------------------------------------------------------------
+# cells_test REP N: fresh service, warm-up, N namespaces + veth in bulk, N POSTs timed one by one, RSS and
+# threads, N DELETEs, namespaces removed in bulk.
+cells_test() {
+	local rep=$1 n=$2 f i r t0 t1 t2 first rss0 rss rss1 rss_split pollers threads ok dok create_s delete_s lat
+	svc_start "cells$n.rep$rep"
+	first=$(cf_post warm "$NS_C" "$IF_C"); cf_delete warm >/dev/null
+	for i in 1 2 3 4 5; do cf_post warm "$NS_C" "$IF_C" >/dev/null; cf_delete warm >/dev/null; done
+	sleep 1
+	rss0=$(awk '/^VmRSS/ { print $2 }' /proc/"$SVC_PID"/status)
+	f=$(mktemp)
+	{
+		echo "netns add $NS_PEER"
+		for ((i = 1; i <= n; i++)); do echo "netns add cfb-k$i"; done
+		for ((i = 1; i <= n; i++)); do echo "link add eth0 netns cfb-k$i type veth peer name k$i netns $NS_PEER"; done
+	} >"$f"
+	((n > CELL_NS_MAX)) && CELL_NS_MAX=$n
+	t0=$(now_ns)
+	ip -batch "$f" >/dev/null 2>"$OUT/cells-ipbatch.err" || { log "ip -batch failed: $(head -3 "$OUT/cells-ipbatch.err")"; }
+	t1=$(now_ns)
+	create_s=$(awk -v d=$((t1 - t0)) 'BEGIN { printf "%.2f", d / 1e9 }')
+	lat=$OUT/cells$n.rep$rep.start.txt
+	: >"$lat"
+	for ((i = 1; i <= n; i++)); do cf_post "k$i" "cfb-k$i" eth0 >>"$lat"; echo >>"$lat"; done
+	ok=$(grep -c '^201 ' "$lat")
+	rss=$(awk '/^VmRSS/ { print $2 }' /proc/"$SVC_PID"/status)
+	# RSS split: anonymous (Java heap, native malloc) vs shared/file pages (the mmap'd ring buffers: the kernel
+	# maps every ring page, data area twice, at mmap time)
+	rss_split=$(awk '/^RssAnon/ { a = $2 } /^RssFile/ { f = $2 } /^RssShmem/ { s = $2 }
+		END { printf "rss_anon_mb=%d rss_file_shmem_mb=%d", a / 1024, (f + s) / 1024 }' /proc/"$SVC_PID"/status)
+	threads=$(ls /proc/"$SVC_PID"/task | wc -l)
+	pollers=$(cat /proc/"$SVC_PID"/task/*/comm 2>/dev/null | grep -c '^cellflow-poller')
+	t1=$(now_ns)
+	dok=0
+	for ((i = 1; i <= n; i++)); do r=$(cf_delete "k$i"); [[ ${r%% *} == 204 ]] && dok=$((dok + 1)); done
+	t2=$(now_ns)
+	delete_s=$(awk -v d=$((t2 - t1)) 'BEGIN { printf "%.2f", d / 1e9 }')
+	rss1=$(awk '/^VmRSS/ { print $2 }' /proc/"$SVC_PID"/status)
+	svc_stop
+	t1=$(now_ns)
+	cells_del_ns "$n"
+	t2=$(now_ns)
+	echo "rep=$rep test=cells$n n=$n ok=$ok del_ok=$dok $(python3 - "$lat" <<-'EOF'
+		import sys
+		v = sorted(float(l.split()[1]) * 1000 for l in open(sys.argv[1]) if l.startswith("201 "))
+		p = lambda q: v[min(len(v) - 1, int(round(q * (len(v) - 1))))] if v else 0
+		print(f"start_p50_ms={p(0.5):.2f} start_p99_ms={p(0.99):.2f} start_max_ms={(v[-1] if v else 0):.2f}")
+	EOF
+	) first_start_ms=$(awk -v s="${first#* }" 'BEGIN { printf "%.1f", s * 1000 }') rss_idle_mb=$((rss0 / 1024)) rss_mb=$((rss / 1024)) $rss_split rss_after_delete_mb=$((rss1 / 1024)) pollers=$pollers threads=$threads create_ns_s=$create_s delete_all_s=$delete_s del_ns_s=$(awk -v d=$((t2 - t1)) 'BEGIN { printf "%.2f", d / 1e9 }')" >>"$RAW"
+	rm -f "$f"
+}
+
+# --- step: the tests ----------------------------------------------------------------------
+setup
+log "topology up: $NS_H/$IF_H $IP_H <-> $NS_C/$IF_C $IP_C; DUR=${DUR}s REPS=$REPS CELLS='$CELLS' OUT=$OUT"
+for rep in $(seq 1 "$REPS"); do
+	log "rep $rep/$REPS: throughput, bpf_stats, new flows, latency"
+	svc_start "rep$rep"
+	run_noprog "$rep" udp_noprog                               pbgen --flows $FLOWS --duration "$DUR"
+	run_ref "$rep" ref_agg          "--mode agg"               pbgen --flows $FLOWS --duration "$DUR"
+	run_cf  "$rep" cf_agg           none                       pbgen --flows $FLOWS --duration "$DUR"
+	run_ref "$rep" ref_agg_st       "--mode agg"               pbgen --flows $FLOWS --duration "$DUR"
+	run_cf  "$rep" cf_agg_st        none                       pbgen --flows $FLOWS --duration "$DUR"
+	run_ref "$rep" ref_newflow_wb   "$NF_REF"                  pbgen --flows 0 --duration "$DUR"
+	run_ref "$rep" ref_newflow_wb_st "$NF_REF"                 pbgen --flows 0 --duration "$DUR"
+	run_cf  "$rep" cf_newflow       count                      pbgen --flows 0 --duration "$DUR"
+	run_cf  "$rep" cf_newflow_st    count                      pbgen --flows 0 --duration "$DUR"
+	zero_drop "$rep" ref_zero_drop ref_newflow_wb ref_paced cpu_pct
+	zero_drop "$rep" cf_zero_drop cf_newflow cf_paced cpu_pct
+	run_cf  "$rep" cf_latency       latency                    cfbgen --flows 0 --rate "$LAT_RATE" --duration "$DUR"
+	run_cf  "$rep" cf_latency_low   latency                    cfbgen --flows 0 --rate "$LAT_LOW_RATE" --duration "$DUR"
+	svc_stop
+	load_times "$rep"
+	for n in $CELLS; do
+		log "rep $rep/$REPS: $n cells"
+		cells_test "$rep" "$n"
+	done
+done
+
+if [[ $SKIP_JMH != 1 ]]; then
+	log "JMH: reader + decoder ($JMH_OPTS -prof gc)"
+	# shellcheck disable=SC2086
+	run_fg "$OUT/jmh.txt" timeout 900 java -jar "$JMH_JAR" $JMH_OPTS -prof gc -rf json -rff "$OUT/jmh.json" \
+		RingBufferReaderBench
+	grep -E '^(Benchmark|RingBufferReaderBench)' "$OUT/jmh.txt" >&2
+fi
+
+# --- step: report ------------------------------------------------------------------------------
+{
+	echo "cellflow benchmark: $(date -Iseconds), kernel $(uname -r), $(nproc) CPUs, DUR=${DUR}s, REPS=$REPS," \
+		"CELLS='$CELLS', UDP payload ${SIZE}B, FLOWS=$FLOWS, LAT_RATE=$LAT_RATE/s, LAT_LOW_RATE=$LAT_LOW_RATE/s, service pinned to CPU '${SVC_CPU}'," \
+		"CF_OPTS='$CF_OPTS', commit $(git rev-parse --short HEAD 2>/dev/null)"
+	echo
+	python3 "$ROOT/bench/summarize.py" "$RAW" "$OUT/jmh.json"
+} >"$OUT/summary.md"
+cat "$OUT/summary.md"
+log "saved $OUT/summary.md, raw.txt, service/flowmon/client logs, jmh.txt"
