@@ -3,9 +3,12 @@
  * cellflow.bpf.c - kernel side of cellflow: per-flow accounting of one cell's
  * traffic at the tc hook. Layouts shared with user space live in cellflow.h.
  *
- * Two entry points, cf_tc_ingress and cf_tc_egress (both SEC("tc"), attached
- * as TCX links or clsact filters on the cell's interface), share one inlined
- * handler. Per packet:
+ * Four entry points share one inlined handler: cf_tc_ingress and cf_tc_egress
+ * (SEC("tc"), attached as TCX links or clsact filters on the cell's
+ * interface; packets start at the Ethernet header), and cf_cg_ingress and
+ * cf_cg_egress (cgroup_skb, linked to a cgroup v2 directory; packets start at
+ * the IP header, skb->len counts from there, and 1/0 means pass/drop). The
+ * loader loads only the pair a cell attaches. Per packet:
  *
  *   parse    Ethernet (+ one 802.1Q/802.1ad tag) -> IPv4 (options via ihl,
  *            fragment-aware) or IPv6 (up to CF_MAX_EXT_HDRS extension
@@ -164,26 +167,35 @@ static __always_inline int cf_parse_l4(__u8 *p, void *data_end, struct cf_flow_k
 	return CF_PARSE_OK;
 }
 
-/* fills k (except dir) and *tcpf; k must be zeroed by the caller */
-static __always_inline int cf_parse(struct __sk_buff *skb, struct cf_flow_key *k, __u8 *tcpf)
+/*
+ * fills k (except dir) and *tcpf; k must be zeroed by the caller. l3: the packet starts at the network header
+ * (cgroup_skb) and skb->protocol names it; otherwise at the Ethernet header (tc).
+ */
+static __always_inline int cf_parse(struct __sk_buff *skb, struct cf_flow_key *k, __u8 *tcpf, const int l3)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
-	struct ethhdr *eth = data;
-	void *nh = eth + 1;
+	void *nh = data;
 	__be16 proto;
 
-	/* step: L2, at most one VLAN tag */
-	if ((void *)(eth + 1) > data_end)
-		return CF_PARSE_PULL;
-	proto = eth->h_proto;
-	if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD)) {
-		struct cf_vlan_hdr *vh = nh;
+	if (l3) {
+		proto = (__be16)skb->protocol;
+	} else {
+		/* step: L2, at most one VLAN tag */
+		struct ethhdr *eth = data;
 
-		if ((void *)(vh + 1) > data_end)
+		if ((void *)(eth + 1) > data_end)
 			return CF_PARSE_PULL;
-		proto = vh->proto;
-		nh = vh + 1;
+		proto = eth->h_proto;
+		nh = eth + 1;
+		if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD)) {
+			struct cf_vlan_hdr *vh = nh;
+
+			if ((void *)(vh + 1) > data_end)
+				return CF_PARSE_PULL;
+			proto = vh->proto;
+			nh = vh + 1;
+		}
 	}
 
 	/* step: IPv4; a non-first fragment has no L4 header (ports stay 0) */
@@ -478,7 +490,11 @@ static __always_inline int cf_police(struct __sk_buff *skb, struct cf_stats *st,
 	return TC_ACT_SHOT;
 }
 
-static __always_inline int cf_handle(struct __sk_buff *skb, __u8 dir)
+/*
+ * The per-packet path of every program; returns TC_ACT_OK or TC_ACT_SHOT (a cgroup_skb program turns them into
+ * 1 and 0). l3: see cf_parse(); cgroup_skb has no bpf_skb_pull_data(), so no second parse there.
+ */
+static __always_inline int cf_handle(struct __sk_buff *skb, __u8 dir, const int l3)
 {
 	__u32 zero = 0;
 	struct cf_stats *st;
@@ -496,12 +512,12 @@ static __always_inline int cf_handle(struct __sk_buff *skb, __u8 dir)
 
 	/* step: parse; pull non-linear headers once and parse again */
 	__builtin_memset(&k, 0, sizeof(k));
-	r = cf_parse(skb, &k, &tcpf);
-	if (r == CF_PARSE_PULL && skb->len > (__u32)(skb->data_end - skb->data)) {
+	r = cf_parse(skb, &k, &tcpf, l3);
+	if (!l3 && r == CF_PARSE_PULL && skb->len > (__u32)(skb->data_end - skb->data)) {
 		if (bpf_skb_pull_data(skb, skb->len < CF_PULL_LEN ? skb->len : CF_PULL_LEN) == 0) {
 			__builtin_memset(&k, 0, sizeof(k));
 			tcpf = 0;
-			r = cf_parse(skb, &k, &tcpf);
+			r = cf_parse(skb, &k, &tcpf, l3);
 		}
 	}
 	if (r != CF_PARSE_OK) {
@@ -559,11 +575,24 @@ static __always_inline int cf_handle(struct __sk_buff *skb, __u8 dir)
 SEC("tc")
 int cf_tc_ingress(struct __sk_buff *skb)
 {
-	return cf_handle(skb, CF_DIR_INGRESS);
+	return cf_handle(skb, CF_DIR_INGRESS, 0);
 }
 
 SEC("tc")
 int cf_tc_egress(struct __sk_buff *skb)
 {
-	return cf_handle(skb, CF_DIR_EGRESS);
+	return cf_handle(skb, CF_DIR_EGRESS, 0);
+}
+
+/* cgroup_skb: the packets of the sockets of one cgroup's processes; skb->len counts from the IP header */
+SEC("cgroup_skb/ingress")
+int cf_cg_ingress(struct __sk_buff *skb)
+{
+	return cf_handle(skb, CF_DIR_INGRESS, 1) == TC_ACT_SHOT ? 0 : 1;
+}
+
+SEC("cgroup_skb/egress")
+int cf_cg_egress(struct __sk_buff *skb)
+{
+	return cf_handle(skb, CF_DIR_EGRESS, 1) == TC_ACT_SHOT ? 0 : 1;
 }

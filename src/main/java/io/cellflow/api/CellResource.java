@@ -61,8 +61,15 @@ public class CellResource {
             throw MonitorException.invalid(cellId, "body",
                     "a JSON body is required: {\"netns\": \"/run/netns/NAME\", \"interface\": \"IFNAME\"}");
         }
-        CellMonitor monitor = registry.start(MonitorInputs.spec(cellId, body.netns(), body.interfaceName(),
-                body.backend(), body.runId(), body.correlationId(), body.policy()));
+        if (body.cgroup() != null && (body.netns() != null || body.interfaceName() != null)) {
+            throw MonitorException.invalid(cellId, "cgroup",
+                    "a cell is either netns + interface or cgroup, not both");
+        }
+        CellMonitor monitor = registry.start(body.cgroup() != null
+                ? MonitorInputs.cgroupSpec(cellId, body.cgroup(), body.backend(), body.runId(), body.correlationId(),
+                        body.policy())
+                : MonitorInputs.spec(cellId, body.netns(), body.interfaceName(), body.backend(), body.runId(),
+                        body.correlationId(), body.policy()));
         return Response.created(URI.create("/cells/" + cellId + "/monitor")).entity(MonitorView.of(monitor))
                 .build();
     }

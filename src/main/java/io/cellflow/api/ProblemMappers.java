@@ -16,9 +16,9 @@ public class ProblemMappers {
     public Response monitor(MonitorException e) {
         int status = switch (e.reason()) {
             case INVALID_INPUT -> 400;
-            case CELL_NOT_MONITORED, NETNS_NOT_FOUND -> 404;
+            case CELL_NOT_MONITORED, NETNS_NOT_FOUND, CGROUP_NOT_FOUND -> 404;
             case ALREADY_MONITORED -> 409;
-            case INTERFACE_NOT_FOUND -> 422;
+            case INTERFACE_NOT_FOUND, NOT_A_CGROUP -> 422;
             case BACKEND_NOT_IMPLEMENTED -> 501;
             case BACKEND_UNAVAILABLE -> 503;
         };

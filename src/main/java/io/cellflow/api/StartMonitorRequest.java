@@ -10,14 +10,18 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 @Schema(name = "StartMonitorRequest")
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record StartMonitorRequest(
-        @Schema(required = true, description = "/run/netns/NAME or /proc/PID/ns/net", example = "/run/netns/demo-cell")
+        @Schema(description = "/run/netns/NAME or /proc/PID/ns/net (with interface; or give cgroup instead)",
+                example = "/run/netns/demo-cell")
         String netns,
         @JsonProperty("interface")
-        @Schema(required = true, description = "interface inside that namespace, 1-15 chars", example = "demo0")
+        @Schema(description = "interface inside that namespace, 1-15 chars", example = "demo0")
         String interfaceName,
         @Schema(description = "auto (default), ebpf or nflog", example = "auto") String backend,
         @Schema(description = "stamped on every event; generated when absent") String runId,
         @Schema(description = "stamped on every event") String correlationId,
         @Schema(implementation = PolicyDocument.class, description = "egress policy enforced from the first"
                 + " packet; absent: none, the monitor only observes")
-        JsonNode policy) {}
+        JsonNode policy,
+        @Schema(description = "instead of netns + interface: a cgroup v2 directory whose processes' traffic is"
+                + " monitored with cgroup_skb hooks (eBPF only)", example = "/sys/fs/cgroup/unified/cell-1")
+        String cgroup) {}

@@ -66,6 +66,18 @@ public final class BpfObject implements AutoCloseable {
         data.putInt(offset, value);
     }
 
+    /** Leaves these programs out of {@link #load}: a cell attaches either the tc or the cgroup pair. */
+    public void skipPrograms(String... programs) throws BpfException {
+        for (String name : programs) {
+            Pointer prog = nat.libbpf().bpf_object__find_program_by_name(obj, name);
+            if (prog == null) {
+                throw new BpfException(BpfException.Stage.OPEN, null, "program " + name + " missing from " + path,
+                        path.toString());
+            }
+            nat.libbpf().bpf_program__set_autoload(prog, false);
+        }
+    }
+
     /**
      * Creates the maps and loads the programs into the kernel. On failure the exception carries the tail of the
      * verifier's log: libbpf retries a failed load with logging on into the buffers given here.

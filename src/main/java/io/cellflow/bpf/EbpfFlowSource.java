@@ -59,32 +59,37 @@ public final class EbpfFlowSource implements AutoCloseable {
     }
 
     /**
-     * Loads the program for one cell, attaches it to both hooks of {@code ifname} inside {@code netnsPath}, and
-     * starts delivering ring-buffer records to {@code sink} on the poller thread; {@link #drainFlows()} empties
-     * the flow table into {@code tableSink}. On failure everything taken so far is released before the exception
-     * leaves.
+     * Loads the program for one cell, attaches it to {@code target} (both directions), and starts delivering
+     * ring-buffer records to {@code sink} on the poller thread; {@link #drainFlows()} empties the flow table into
+     * {@code tableSink}. On failure everything taken so far is released before the exception leaves.
      *
      * @param policy the cell's egress policy, written before the hooks attach so that the first packet meets it;
      *     {@code null}: none, the program only observes
      */
     public static EbpfFlowSource start(Native nat, NetnsExecutor netns, RingBufferPoller poller,
-            EbpfSettings settings, Path netnsPath, String ifname, PolicyTables policy,
-            RingBufferReader.RecordSink sink, FlowTableDrainer drainer, FlowTableDrainer.Sink tableSink)
-            throws BpfException {
+            EbpfSettings settings, AttachTarget target, PolicyTables policy, RingBufferReader.RecordSink sink,
+            FlowTableDrainer drainer, FlowTableDrainer.Sink tableSink) throws BpfException {
         // step: the interface must exist before we spend a program load on it
-        int ifindex = netns.call(netnsPath, () -> ifindex(nat, ifname, netnsPath));
+        Path netnsPath = target instanceof AttachTarget.Interface i ? i.netns() : null;
+        String ifname = target instanceof AttachTarget.Interface i ? i.ifname() : null;
+        int ifindex = netnsPath == null ? 0 : netns.call(netnsPath, () -> ifindex(nat, ifname, netnsPath));
+        boolean cgroup = target instanceof AttachTarget.Cgroup;
+        String inName = cgroup ? FlowAbi.PROG_CG_INGRESS : FlowAbi.PROG_TC_INGRESS;
+        String outName = cgroup ? FlowAbi.PROG_CG_EGRESS : FlowAbi.PROG_TC_EGRESS;
 
         List<AutoCloseable> taken = new ArrayList<>();
         try {
-            // step: open, size and load the object
+            // step: open, size and load the object (only the pair this target attaches)
             BpfObject object = BpfObject.open(nat, settings.objectPath());
             taken.add(object);
             object.setMaxEntries(FlowAbi.MAP_EVENTS, settings.ringBufferBytes());
             object.setMaxEntries(FlowAbi.MAP_FLOWS, settings.flowTableEntries());
             object.setRodataU32(FlowAbi.VAR_WAKEUP_BYTES, settings.wakeupBytes());
-            object.load(FlowAbi.PROG_TC_INGRESS, FlowAbi.PROG_TC_EGRESS);
-            int ingress = object.programFd(FlowAbi.PROG_TC_INGRESS);
-            int egress = object.programFd(FlowAbi.PROG_TC_EGRESS);
+            object.skipPrograms(cgroup ? FlowAbi.PROG_TC_INGRESS : FlowAbi.PROG_CG_INGRESS,
+                    cgroup ? FlowAbi.PROG_TC_EGRESS : FlowAbi.PROG_CG_EGRESS);
+            object.load(inName, outName);
+            int ingress = object.programFd(inName);
+            int egress = object.programFd(outName);
 
             // step: map the ring before attaching, so no record is produced that we could not read
             RingBufferReader ring = RingBufferReader.map(nat, object.mapFd(FlowAbi.MAP_EVENTS),
@@ -99,9 +104,11 @@ public final class EbpfFlowSource implements AutoCloseable {
                 policyMaps.apply(policy);
             }
 
-            // step: attach both hooks inside the namespace (ifindex and netlink are per namespace)
-            List<HookAttachment> hooks = netns.call(netnsPath, () -> attachBoth(nat, settings.attach(), ingress,
-                    egress, ifindex, ifname));
+            // step: attach both directions (tc: inside the namespace, where ifindex and netlink live)
+            List<HookAttachment> hooks = target instanceof AttachTarget.Cgroup c
+                    ? attachCgroup(nat, ingress, egress, c.directory())
+                    : netns.call(netnsPath, () -> attachBoth(nat, settings.attach(), ingress, egress, ifindex,
+                            ifname));
             return new EbpfFlowSource(nat, netns, netnsPath, ifname, ifindex, object, hooks, ring, reg,
                     policyMaps, object.mapFd(FlowAbi.MAP_STATS), object.mapFd(FlowAbi.MAP_FLOWS), drainer,
                     tableSink);
@@ -113,6 +120,17 @@ public final class EbpfFlowSource implements AutoCloseable {
                     e.addSuppressed(suppressed);
                 }
             }
+            throw e;
+        }
+    }
+
+    private static List<HookAttachment> attachCgroup(Native nat, int ingress, int egress, Path cgroup)
+            throws BpfException {
+        CgroupLink in = CgroupLink.attach(nat, ingress, cgroup, true);
+        try {
+            return List.of(in, CgroupLink.attach(nat, egress, cgroup, false));
+        } catch (BpfException e) {
+            in.close();
             throw e;
         }
     }

@@ -14,6 +14,9 @@ public interface LibBpf {
     /** enum bpf_attach_type: TCX hooks, kernel 6.6+ */
     int BPF_TCX_INGRESS = 46;
     int BPF_TCX_EGRESS = 47;
+    /** enum bpf_attach_type: cgroup_skb hooks */
+    int BPF_CGROUP_INET_INGRESS = 0;
+    int BPF_CGROUP_INET_EGRESS = 1;
     /** enum bpf_tc_attach_point */
     int BPF_TC_INGRESS = 1;
     int BPF_TC_EGRESS = 2;
@@ -33,6 +36,8 @@ public interface LibBpf {
     Pointer bpf_object__btf(Pointer obj);
 
     int bpf_program__fd(Pointer prog);
+
+    int bpf_program__set_autoload(Pointer prog, boolean autoload);
 
     int bpf_program__set_log_buf(Pointer prog, Pointer logBuf, long logSize);
 

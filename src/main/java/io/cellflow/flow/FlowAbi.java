@@ -13,6 +13,8 @@ public final class FlowAbi {
 
     public static final String PROG_TC_INGRESS = "cf_tc_ingress";
     public static final String PROG_TC_EGRESS = "cf_tc_egress";
+    public static final String PROG_CG_INGRESS = "cf_cg_ingress";
+    public static final String PROG_CG_EGRESS = "cf_cg_egress";
     public static final String MAP_FLOWS = "cf_flows";
     public static final String MAP_EVENTS = "cf_events";
     public static final String MAP_STATS = "cf_stats";

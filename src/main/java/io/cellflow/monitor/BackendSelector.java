@@ -35,6 +35,9 @@ public class BackendSelector {
             case EBPF -> startEbpf(spec, hubFor);
             case NFLOG -> startNflog(spec, hubFor, null);
             case AUTO -> {
+                if (spec.isCgroup()) {
+                    yield startEbpf(spec, hubFor); // nflog has no cgroup hook to fall back to
+                }
                 try {
                     yield startEbpf(spec, hubFor);
                 } catch (MonitorException e) {

@@ -107,8 +107,9 @@ public class CellRegistry {
             cells.put(spec.cellId(), monitor);
             startLatency.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
             registerFillGauge(monitor);
-            LOG.infof("cell %s: monitoring %s in %s with backend %s (%s)%s", spec.cellId(), spec.interfaceName(),
-                    spec.netns(), monitor.backend().json(), monitor.attachMode(),
+            LOG.infof("cell %s: monitoring %s with backend %s (%s)%s", spec.cellId(),
+                    spec.isCgroup() ? "cgroup " + spec.cgroup() : spec.interfaceName() + " in " + spec.netns(),
+                    monitor.backend().json(), monitor.attachMode(),
                     monitor.fallbackReason() == null ? "" : "; fallback because " + monitor.fallbackReason());
             return monitor;
         } catch (RuntimeException e) {

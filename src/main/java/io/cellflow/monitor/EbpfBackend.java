@@ -1,5 +1,6 @@
 package io.cellflow.monitor;
 
+import io.cellflow.bpf.AttachTarget;
 import io.cellflow.bpf.BpfException;
 import io.cellflow.bpf.BundledObject;
 import io.cellflow.bpf.EbpfFlowSource;
@@ -12,6 +13,7 @@ import io.cellflow.flow.MalformedRecordException;
 import io.cellflow.policy.Policy;
 import io.cellflow.policy.PolicyTables;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
@@ -43,7 +45,7 @@ public class EbpfBackend {
         try {
             FlowLedger ledger = new FlowLedger(hub, config.flows().idleTimeout().toNanos());
             EbpfFlowSource source = EbpfFlowSource.start(runtime.nat(), runtime.netns(), runtime.poller(),
-                    settings(), spec.netns(), spec.interfaceName(),
+                    settings(), target(spec),
                     spec.policy() == null ? null : PolicyTables.of(spec.policy()),
                     new DecodingSink(spec.cellId(), ledger), runtime.drainer(),
                     (keys, ko, values, vo) -> ledger.drained(FlowRecordCodec.decodeKey(keys, ko),
@@ -51,6 +53,29 @@ public class EbpfBackend {
             return new Adapter(source, ledger, spec.cellId(), spec.interfaceName());
         } catch (BpfException e) {
             throw translate(spec, e);
+        }
+    }
+
+    /** An interface in a namespace, or a cgroup v2 directory checked here (it must stay under /sys/fs/cgroup). */
+    private static AttachTarget target(MonitorSpec spec) {
+        if (!spec.isCgroup()) {
+            return new AttachTarget.Interface(spec.netns(), spec.interfaceName());
+        }
+        Path dir = spec.cgroup();
+        try {
+            Path real = dir.toRealPath();
+            if (!real.startsWith("/sys/fs/cgroup/") || !Files.isDirectory(real)) {
+                throw MonitorException.of(MonitorException.Reason.NOT_A_CGROUP, spec.cellId(),
+                        dir + " is not a directory under /sys/fs/cgroup");
+            }
+            if (!Files.exists(real.resolve("cgroup.controllers"))) {
+                throw MonitorException.of(MonitorException.Reason.NOT_A_CGROUP, spec.cellId(), dir
+                        + " is not a cgroup v2 directory (cgroup_skb needs cgroup v2, e.g. /sys/fs/cgroup/unified/...)");
+            }
+            return new AttachTarget.Cgroup(real);
+        } catch (java.io.IOException e) {
+            throw MonitorException.of(MonitorException.Reason.CGROUP_NOT_FOUND, spec.cellId(),
+                    "cgroup " + dir + " does not exist");
         }
     }
 

@@ -18,6 +18,10 @@ public final class MonitorException extends RuntimeException {
         NETNS_NOT_FOUND,
         /** the interface does not exist in that namespace */
         INTERFACE_NOT_FOUND,
+        /** the cgroup directory does not exist */
+        CGROUP_NOT_FOUND,
+        /** the path is not a cgroup v2 directory */
+        NOT_A_CGROUP,
         /** the cell is already monitored */
         ALREADY_MONITORED,
         /** the requested backend is not built yet */

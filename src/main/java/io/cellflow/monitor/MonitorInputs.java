@@ -17,6 +17,7 @@ public final class MonitorInputs {
     private static final Pattern IFNAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}");
     private static final Pattern NETNS_NAMED = Pattern.compile("/run/netns/[A-Za-z0-9_][A-Za-z0-9._-]{0,63}");
     private static final Pattern NETNS_PROC = Pattern.compile("/proc/[1-9][0-9]{0,9}/ns/net");
+    private static final Pattern CGROUP = Pattern.compile("/sys/fs/cgroup(/[A-Za-z0-9_.@:+-]{1,255}){1,32}");
     private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9._:/@+=-]{1,128}");
 
     private MonitorInputs() {}
@@ -54,6 +55,29 @@ public final class MonitorInputs {
         Policy p = policy == null || policy.isNull() || policy.isMissingNode() ? null : policy(id, policy);
         return new MonitorSpec(id, Path.of(netns), iface, choice, token(id, "run_id", runId),
                 token(id, "correlation_id", correlationId), p);
+    }
+
+    /**
+     * A cell that is a cgroup v2 directory (cgroup_skb hooks): {@code /sys/fs/cgroup/...}, no {@code .} or
+     * {@code ..} segment. Only the eBPF backend can attach there.
+     */
+    public static MonitorSpec cgroupSpec(String cellId, String cgroup, String backend, String runId,
+            String correlationId, JsonNode policy) {
+        String id = cellId(cellId);
+        if (cgroup == null || !CGROUP.matcher(cgroup).matches() || cgroup.contains("/./") || cgroup.contains("/../")
+                || cgroup.endsWith("/.") || cgroup.endsWith("/..")) {
+            throw MonitorException.invalid(id, "cgroup", "cgroup must be a directory under /sys/fs/cgroup/ of"
+                    + " [A-Za-z0-9_.@:+-] segments, without . or .., got " + quote(cgroup));
+        }
+        BackendChoice choice = BackendChoice.parse(backend);
+        if (choice == null || choice == BackendChoice.NFLOG) {
+            throw MonitorException.invalid(id, "backend",
+                    "a cgroup is monitored with backend auto or ebpf (nflog attaches to interfaces), got "
+                            + quote(backend));
+        }
+        Policy p = policy == null || policy.isNull() || policy.isMissingNode() ? null : policy(id, policy);
+        return new MonitorSpec(id, null, null, choice, token(id, "run_id", runId),
+                token(id, "correlation_id", correlationId), p, Path.of(cgroup));
     }
 
     /**

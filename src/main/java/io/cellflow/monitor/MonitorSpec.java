@@ -7,14 +7,27 @@ import java.nio.file.Path;
  * A validated request to monitor one cell. Build it only through {@link MonitorInputs}: every field here has
  * been checked and is safe to hand to the kernel, netlink or an nft script.
  *
+ * <p>A cell is either an interface in a network namespace ({@code netns} + {@code interfaceName}) or a cgroup v2
+ * directory ({@code cgroup}); the other fields of the pair are {@code null}.
+ *
  * @param policy the egress policy to enforce from the start, or {@code null} for none (observe only)
  */
 public record MonitorSpec(String cellId, Path netns, String interfaceName, BackendChoice backend, String runId,
-        String correlationId, Policy policy) {
+        String correlationId, Policy policy, Path cgroup) {
+
+    public MonitorSpec(String cellId, Path netns, String interfaceName, BackendChoice backend, String runId,
+            String correlationId, Policy policy) {
+        this(cellId, netns, interfaceName, backend, runId, correlationId, policy, null);
+    }
 
     /** Without a policy. */
     public MonitorSpec(String cellId, Path netns, String interfaceName, BackendChoice backend, String runId,
             String correlationId) {
-        this(cellId, netns, interfaceName, backend, runId, correlationId, null);
+        this(cellId, netns, interfaceName, backend, runId, correlationId, null, null);
+    }
+
+    /** Whether the cell is a cgroup (cgroup_skb hooks) rather than an interface (tc hooks). */
+    public boolean isCgroup() {
+        return cgroup != null;
     }
 }
