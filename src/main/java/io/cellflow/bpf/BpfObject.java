@@ -66,15 +66,16 @@ public final class BpfObject implements AutoCloseable {
         data.putInt(offset, value);
     }
 
-    /** Leaves these programs out of {@link #load}: a cell attaches either the tc or the cgroup pair. */
-    public void skipPrograms(String... programs) throws BpfException {
+    /**
+     * Leaves these programs out of {@link #load}: a cell attaches either the tc or the cgroup pair. An object
+     * without them (an operator's build that only has the tc pair) is fine.
+     */
+    public void skipPrograms(String... programs) {
         for (String name : programs) {
             Pointer prog = nat.libbpf().bpf_object__find_program_by_name(obj, name);
-            if (prog == null) {
-                throw new BpfException(BpfException.Stage.OPEN, null, "program " + name + " missing from " + path,
-                        path.toString());
+            if (prog != null) {
+                nat.libbpf().bpf_program__set_autoload(prog, false);
             }
-            nat.libbpf().bpf_program__set_autoload(prog, false);
         }
     }
 
