@@ -51,8 +51,11 @@ public interface CellflowConfig {
     }
 
     interface Poller {
-        /** epoll timeout in milliseconds: the upper bound of event latency below the wakeup threshold. */
-        @WithDefault("5")
+        /**
+         * epoll timeout in milliseconds: the upper bound of event latency below the wakeup threshold. Each timeout
+         * is one acquire load per cell; 2 ms keeps packet-to-client p99 under 5 ms at light load.
+         */
+        @WithDefault("2")
         int timeoutMs();
     }
 
