@@ -65,11 +65,11 @@ public class CellResource {
             throw MonitorException.invalid(cellId, "cgroup",
                     "a cell is either netns + interface or cgroup, not both");
         }
-        CellMonitor monitor = registry.start(body.cgroup() != null
+        CellMonitor monitor = registry.start(MonitorInputs.keys(body.cgroup() != null
                 ? MonitorInputs.cgroupSpec(cellId, body.cgroup(), body.backend(), body.runId(), body.correlationId(),
                         body.policy())
                 : MonitorInputs.spec(cellId, body.netns(), body.interfaceName(), body.backend(), body.runId(),
-                        body.correlationId(), body.policy()));
+                        body.correlationId(), body.policy()), body.keysetId(), body.issuerKid()));
         return Response.created(URI.create("/cells/" + cellId + "/monitor")).entity(MonitorView.of(monitor))
                 .build();
     }

@@ -19,6 +19,8 @@ public record StartMonitorRequest(
         @Schema(description = "auto (default), ebpf or nflog", example = "auto") String backend,
         @Schema(description = "stamped on every event; generated when absent") String runId,
         @Schema(description = "stamped on every event") String correlationId,
+        @Schema(description = "stamped on every event") String keysetId,
+        @Schema(description = "stamped on every event") String issuerKid,
         @Schema(implementation = PolicyDocument.class, description = "egress policy enforced from the first"
                 + " packet; absent: none, the monitor only observes")
         JsonNode policy,

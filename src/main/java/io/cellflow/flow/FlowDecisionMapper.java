@@ -11,6 +11,8 @@ public final class FlowDecisionMapper {
     private final String cellId;
     private final String runId;
     private final String correlationId;
+    private final String keysetId;
+    private final String issuerKid;
     private final String reasonCode;
     private final String denyReasonCode;
     private final Supplier<String> policyDigest;
@@ -30,9 +32,17 @@ public final class FlowDecisionMapper {
      */
     public FlowDecisionMapper(String cellId, String runId, String correlationId, String reasonCode,
             String denyReasonCode, Supplier<String> policyDigest, MonotonicClock clock) {
+        this(cellId, runId, correlationId, null, null, reasonCode, denyReasonCode, policyDigest, clock);
+    }
+
+    /** @param keysetId and {@code issuerKid}: stamped on every event when not null */
+    public FlowDecisionMapper(String cellId, String runId, String correlationId, String keysetId, String issuerKid,
+            String reasonCode, String denyReasonCode, Supplier<String> policyDigest, MonotonicClock clock) {
         this.cellId = cellId;
         this.runId = runId;
         this.correlationId = correlationId;
+        this.keysetId = keysetId;
+        this.issuerKid = issuerKid;
         this.reasonCode = reasonCode;
         this.denyReasonCode = denyReasonCode;
         this.policyDigest = policyDigest;
@@ -67,8 +77,8 @@ public final class FlowDecisionMapper {
                 e.packets() >= 0 ? e.packets() : null,
                 e.bytes() >= 0 ? e.bytes() : null,
                 policyDigest.get(),
-                null,
-                null,
+                keysetId,
+                issuerKid,
                 correlationId,
                 DateTimeFormatter.ISO_INSTANT.format(clock.toInstant(e.monotonicNanos())));
     }

@@ -23,7 +23,7 @@ public class BackendReadiness implements HealthCheck {
     public HealthCheckResponse call() {
         String ebpf = !config.ebpf().enabled() ? "disabled by cellflow.ebpf.enabled=false"
                 : runtime.ebpfUnavailableReason();
-        String nflog = runtime.unavailableReason();
+        String nflog = runtime.nflogUnavailableReason();
         // ready while at least one backend can start a monitor
         return HealthCheckResponse.named("backends").status(ebpf == null || nflog == null)
                 .withData("ebpf", ebpf == null ? "available" : ebpf)

@@ -46,6 +46,7 @@ public class CellRegistry {
     private final Counter kernelLosses;
     private final Map<String, Long> reportedLosses = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong stoppedMonitorDrops = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong stoppedMonitorFlows = new java.util.concurrent.atomic.AtomicLong();
     private final ScheduledExecutorService drains = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "cellflow-drain");
         t.setDaemon(true);
@@ -79,6 +80,8 @@ public class CellRegistry {
                 .description("records the kernel could not put in a full ring buffer").register(meters);
         Gauge.builder("cellflow.sse.clients", this, CellRegistry::sseClients).description("connected SSE clients")
                 .register(meters);
+        FunctionCounter.builder("cellflow.flows.unique", this, CellRegistry::uniqueFlows)
+                .description("distinct flows opened (a flow seen twice counts once)").register(meters);
         FunctionCounter.builder("cellflow.sse.dropped", this, CellRegistry::slowClientDrops)
                 .description("events dropped for SSE clients that did not keep up").register(meters);
         drainTime = Timer.builder("cellflow.drain").description("time to drain every cell's flow table once")
@@ -124,8 +127,8 @@ public class CellRegistry {
         BackendSelector.Started started = backends.start(spec, backend -> {
             Map<Direction, Counter> counters = eventCounters.get(backend);
             return new FlowHub(
-                    new FlowDecisionMapper(spec.cellId(), runId, spec.correlationId(), backend.reasonCode(),
-                            backend.denyReasonCode(), policy::digest, clock),
+                    new FlowDecisionMapper(spec.cellId(), runId, spec.correlationId(), spec.keysetId(),
+                            spec.issuerKid(), backend.reasonCode(), backend.denyReasonCode(), policy::digest, clock),
                     UUID.randomUUID().toString(), config.stream().clientBuffer(), config.stream().replayBuffer(),
                     item -> {
                         counters.get(item.decision().direction()).increment();
@@ -157,6 +160,7 @@ public class CellRegistry {
         }
         monitor.close();
         stoppedMonitorDrops.addAndGet(monitor.hub().slowClientDrops());
+        stoppedMonitorFlows.addAndGet(monitor.counters().uniqueFlows());
         reportedLosses.remove(cellId);
         meters.find("cellflow.ring.fill.ratio").tag("cell", cellId).meters().forEach(meters::remove);
         LOG.infof("cell %s: monitor stopped", cellId);
@@ -236,6 +240,10 @@ public class CellRegistry {
 
     private double sseClients() {
         return list().stream().mapToInt(m -> m.hub().clients()).sum() + all.clients();
+    }
+
+    private double uniqueFlows() {
+        return stoppedMonitorFlows.get() + list().stream().mapToLong(m -> m.counters().uniqueFlows()).sum();
     }
 
     private double slowClientDrops() {

@@ -72,6 +72,30 @@ public class KernelRuntime {
         return unavailableReason;
     }
 
+    /** Why the nflog backend cannot run (no libc binding, no nft or nsenter on PATH), or {@code null}. */
+    public String nflogUnavailableReason() {
+        if (unavailableReason != null) {
+            return unavailableReason;
+        }
+        for (String tool : new String[] {"nft", "nsenter"}) {
+            if (!onPath(tool)) {
+                return tool + " is not installed (Debian: apt-get install " + (tool.equals("nft") ? "nftables"
+                        : "util-linux") + ")";
+            }
+        }
+        return null;
+    }
+
+    private static boolean onPath(String tool) {
+        String path = System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+        for (String dir : (path + ":/usr/sbin:/sbin").split(":")) {
+            if (!dir.isEmpty() && java.nio.file.Files.isExecutable(java.nio.file.Path.of(dir, tool))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Why the eBPF backend cannot run (no libbpf, no poller, a probe program refused), or {@code null}. */
     public String ebpfUnavailableReason() {
         return ebpfUnavailableReason;

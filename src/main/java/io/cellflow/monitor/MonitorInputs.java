@@ -80,6 +80,12 @@ public final class MonitorInputs {
                 token(id, "correlation_id", correlationId), p, Path.of(cgroup));
     }
 
+    /** Adds the validated {@code keyset_id} and {@code issuer_kid} stamps to a spec. */
+    public static MonitorSpec keys(MonitorSpec spec, String keysetId, String issuerKid) {
+        return spec.withKeys(token(spec.cellId(), "keyset_id", keysetId), token(spec.cellId(), "issuer_kid",
+                issuerKid));
+    }
+
     /**
      * A policy document, validated ({@link PolicyParser}).
      *

@@ -11,13 +11,26 @@ import java.nio.file.Path;
  * directory ({@code cgroup}); the other fields of the pair are {@code null}.
  *
  * @param policy the egress policy to enforce from the start, or {@code null} for none (observe only)
+ * @param keysetId stamped on every event when present
+ * @param issuerKid stamped on every event when present
  */
 public record MonitorSpec(String cellId, Path netns, String interfaceName, BackendChoice backend, String runId,
-        String correlationId, Policy policy, Path cgroup) {
+        String correlationId, Policy policy, Path cgroup, String keysetId, String issuerKid) {
+
+    public MonitorSpec(String cellId, Path netns, String interfaceName, BackendChoice backend, String runId,
+            String correlationId, Policy policy, Path cgroup) {
+        this(cellId, netns, interfaceName, backend, runId, correlationId, policy, cgroup, null, null);
+    }
 
     public MonitorSpec(String cellId, Path netns, String interfaceName, BackendChoice backend, String runId,
             String correlationId, Policy policy) {
         this(cellId, netns, interfaceName, backend, runId, correlationId, policy, null);
+    }
+
+    /** The same request with the key stamps. */
+    public MonitorSpec withKeys(String keyset, String issuer) {
+        return new MonitorSpec(cellId, netns, interfaceName, backend, runId, correlationId, policy, cgroup, keyset,
+                issuer);
     }
 
     /** Without a policy. */

@@ -20,9 +20,10 @@ public class NflogBackend {
      *     BACKEND_UNAVAILABLE when nft or netlink refuse (with the errno or nft's own message)
      */
     FlowSource start(MonitorSpec spec, FlowHub hub) {
-        if (runtime.unavailableReason() != null) {
+        String unavailable = runtime.nflogUnavailableReason();
+        if (unavailable != null) {
             throw MonitorException.of(MonitorException.Reason.BACKEND_UNAVAILABLE, spec.cellId(),
-                    "nflog backend: " + runtime.unavailableReason());
+                    "nflog backend: " + unavailable);
         }
         try {
             return new Adapter(NflogFlowSource.start(runtime.nat(), runtime.netns(), spec.netns(),

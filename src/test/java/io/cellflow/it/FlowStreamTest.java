@@ -74,7 +74,7 @@ class FlowStreamTest {
 
         given().contentType(ContentType.JSON)
                 .body("{\"netns\":\"" + net.cellNetnsPath() + "\",\"interface\":\"" + TestNetwork.CELL_IF
-                        + "\",\"run_id\":\"run-42\",\"correlation_id\":\"corr-7\"}")
+                        + "\",\"run_id\":\"run-42\",\"correlation_id\":\"corr-7\",\"keyset_id\":\"ks-1\",\"issuer_kid\":\"kid-9\"}")
                 .post("/cells/flow-1/monitor").then().statusCode(201);
         SseClient sse = new SseClient(base.resolve("/cells/flow-1/flows"));
         Set<String> expected = new HashSet<>();
@@ -117,6 +117,8 @@ class FlowStreamTest {
                 assertEquals("flow-1", e.data().path("cell_id").asText());
                 assertEquals("run-42", e.data().path("run_id").asText());
                 assertEquals("corr-7", e.data().path("correlation_id").asText());
+                assertEquals("ks-1", e.data().path("keyset_id").asText());
+                assertEquals("kid-9", e.data().path("issuer_kid").asText());
                 assertEquals("ebpf_tc", e.data().path("reason_code").asText());
                 assertEquals("allow", e.data().path("decision").asText());
                 assertTrue(e.data().path("packet_count").asLong() >= 1);
