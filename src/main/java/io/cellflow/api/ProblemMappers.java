@@ -14,23 +14,11 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response monitor(MonitorException e) {
-        int status = switch (e.reason()) {
-            case INVALID_INPUT -> 400;
-            case CELL_NOT_MONITORED, NETNS_NOT_FOUND, CGROUP_NOT_FOUND -> 404;
-            case ALREADY_MONITORED -> 409;
-            case INTERFACE_NOT_FOUND, NOT_A_CGROUP -> 422;
-            case BACKEND_NOT_IMPLEMENTED -> 501;
-            case BACKEND_UNAVAILABLE -> 503;
-        };
-        if (status == 503) {
+        Problem problem = Problem.of(e);
+        if (problem.status() == 503) {
             LOG.warnf(e, "cell %s: %s", e.cellId(), e.getMessage());
         }
-        // JAX-RS has no constant for 422
-        String title = status == 422 ? "Unprocessable Content" : Response.Status.fromStatusCode(status).getReasonPhrase();
-        return new Problem("https://cellflow.io/problems/" + e.reason().name().toLowerCase().replace('_', '-'),
-                title, status, e.getMessage(), e.cellId(), e.field().orElse(null),
-                e.interfaceName().orElse(null), e.errno().map(x -> x.number()).orElse(null),
-                e.errno().map(x -> x.name()).orElse(null)).toResponse();
+        return problem.toResponse();
     }
 
     @ServerExceptionMapper

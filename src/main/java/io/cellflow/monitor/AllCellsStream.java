@@ -1,7 +1,6 @@
 package io.cellflow.monitor;
 
 import io.cellflow.config.CellflowConfig;
-import io.smallrye.mutiny.Multi;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
 
@@ -19,8 +18,9 @@ public class AllCellsStream {
         fanout.offer(item);
     }
 
-    public Multi<StreamItem> subscribe() {
-        return fanout.subscribe(List.of());
+    /** A live-only client; {@code wakeup} as for {@link FlowHub#subscribe}. */
+    public FlowSubscription subscribe(Runnable wakeup) {
+        return fanout.subscribe(List.of(), wakeup);
     }
 
     public int clients() {

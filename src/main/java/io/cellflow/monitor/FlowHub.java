@@ -3,7 +3,6 @@ package io.cellflow.monitor;
 import io.cellflow.flow.FlowDecisionMapper;
 import io.cellflow.flow.FlowEvent;
 import io.cellflow.flow.NetworkFlowDecision;
-import io.smallrye.mutiny.Multi;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -61,9 +60,12 @@ public final class FlowHub {
      * A stream for one client: events after {@code afterSequence} still in the replay buffer (preceded by a
      * {@code lost} notice for those that are not), then the live stream until the monitor stops. A negative
      * {@code afterSequence} means live only.
+     *
+     * @param wakeup runs on the publishing thread when items arrive for a client that drained its queue empty,
+     *     and when the stream ends; must not block (see {@link FlowSubscription})
      */
-    public synchronized Multi<StreamItem> subscribe(long afterSequence) {
-        return fanout.subscribe(afterSequence >= 0 ? replay.after(afterSequence) : List.of());
+    public synchronized FlowSubscription subscribe(long afterSequence, Runnable wakeup) {
+        return fanout.subscribe(afterSequence >= 0 ? replay.after(afterSequence) : List.of(), wakeup);
     }
 
     /** Up to {@code limit} of the newest events, oldest first, without waiting. */

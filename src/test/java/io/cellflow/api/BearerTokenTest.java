@@ -19,8 +19,11 @@ class BearerTokenTest {
                 .then().statusCode(401).contentType("application/problem+json")
                 .header("WWW-Authenticate", containsString("Bearer"));
         given().delete("/cells/t-1/monitor").then().statusCode(401);
-        given().get("/cells/t-1/flows").then().statusCode(401);
+        given().get("/cells/t-1/flows").then().statusCode(401).contentType("application/problem+json")
+                .header("WWW-Authenticate", containsString("Bearer"));
         given().get("/flows").then().statusCode(401);
+        given().get("/cells/t-1/flows/").then().statusCode(401); // a trailing slash is the same stream
+        given().header("Authorization", "Bearer wrong").get("/flows").then().statusCode(401);
         given().get("/bpf/maps").then().statusCode(401);
         given().header("Authorization", "Bearer wrong").delete("/cells/t-1/monitor").then().statusCode(401);
         given().header("Authorization", "Bearer " + TokenProfile.TOKEN + "x").delete("/cells/t-1/monitor")
@@ -31,6 +34,8 @@ class BearerTokenTest {
     void theRightTokenPassesAndOpenEndpointsStayOpen() {
         given().header("Authorization", "Bearer " + TokenProfile.TOKEN).delete("/cells/t-1/monitor")
                 .then().statusCode(404); // authorised; the cell is simply not monitored
+        given().header("Authorization", "Bearer " + TokenProfile.TOKEN).get("/cells/t-1/flows")
+                .then().statusCode(404).contentType("application/problem+json");
         given().get("/cells").then().statusCode(200);
         given().get("/q/health").then().statusCode(200);
         given().get("/q/metrics").then().statusCode(200);

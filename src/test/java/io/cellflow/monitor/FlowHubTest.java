@@ -1,6 +1,7 @@
 package io.cellflow.monitor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cellflow.flow.Decision;
@@ -9,9 +10,7 @@ import io.cellflow.flow.FlowDecisionMapper;
 import io.cellflow.flow.FlowEvent;
 import io.cellflow.flow.FlowKind;
 import io.cellflow.flow.MonotonicClock;
-import io.smallrye.mutiny.helpers.test.AssertSubscriber;
 import java.net.InetAddress;
-import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -37,12 +36,13 @@ class FlowHubTest {
         for (int i = 1; i <= 5; i++) {
             hub.publish(event(1000 + i));
         }
-        AssertSubscriber<StreamItem> sub = hub.subscribe(3).subscribe().withSubscriber(AssertSubscriber.create(100));
+        TestClient client = TestClient.of(hub, 3, false);
         hub.publish(event(1006));
-        sub.awaitItems(3, Duration.ofSeconds(5));
-        assertEquals(List.of(4L, 5L, 6L), sub.getItems().stream().map(i -> ((StreamItem.Flow) i).sequence()).toList());
+        assertEquals(List.of(4L, 5L, 6L), client.items.stream().map(i -> ((StreamItem.Flow) i).sequence()).toList());
+        assertEquals(1, hub.clients());
         hub.complete();
-        sub.awaitCompletion(Duration.ofSeconds(5));
+        assertTrue(client.ended(), "the stream ends when the hub completes");
+        assertEquals(0, hub.clients());
     }
 
     @Test
@@ -51,35 +51,52 @@ class FlowHubTest {
         for (int i = 1; i <= 10; i++) {
             hub.publish(event(1000 + i));
         }
-        AssertSubscriber<StreamItem> sub = hub.subscribe(2).subscribe().withSubscriber(AssertSubscriber.create(100));
-        sub.awaitItems(4, Duration.ofSeconds(5));
-        assertEquals(new StreamItem.Lost(5, StreamItem.Lost.REPLAY_BUFFER), sub.getItems().get(0));
-        assertEquals(8, ((StreamItem.Flow) sub.getItems().get(1)).sequence());
+        TestClient client = TestClient.of(hub, 2, false);
+        assertEquals(4, client.items.size());
+        assertEquals(new StreamItem.Lost(5, StreamItem.Lost.REPLAY_BUFFER), client.items.get(0));
+        assertEquals(8, ((StreamItem.Flow) client.items.get(1)).sequence());
         assertEquals(List.of(8L, 9L, 10L), hub.recent(5).stream().map(StreamItem.Flow::sequence).toList());
     }
 
     @Test
     void aSlowClientLosesOnlyItsOwnEventsAndIsToldHowMany() throws Exception {
         FlowHub hub = hub(8, 100);
-        AssertSubscriber<StreamItem> slow = hub.subscribe(-1).subscribe().withSubscriber(AssertSubscriber.create(0));
-        AssertSubscriber<StreamItem> fast = hub.subscribe(-1).subscribe()
-                .withSubscriber(AssertSubscriber.create(Long.MAX_VALUE));
+        TestClient slow = TestClient.of(hub, -1, true);
+        TestClient fast = TestClient.of(hub, -1, false);
         for (int i = 1; i <= 2000; i++) {
             hub.publish(event(i)); // never blocks, whatever the slow client does
-            if (i % 4 == 0) { // paced so that a client that keeps up never overflows its 8 slots
-                fast.awaitItems(i, Duration.ofSeconds(10));
-            }
         }
-        assertEquals(2000, flows(fast.getItems()), "the fast client got everything");
+        assertEquals(2000, flows(fast.items), "the fast client got everything");
 
-        slow.request(Long.MAX_VALUE);
         hub.complete();
-        slow.awaitCompletion(Duration.ofSeconds(10));
-        long got = flows(slow.getItems());
-        long missed = slow.getItems().stream().filter(i -> i instanceof StreamItem.Lost)
+        slow.drain();
+        assertTrue(slow.ended());
+        long got = flows(slow.items);
+        long missed = slow.items.stream().filter(i -> i instanceof StreamItem.Lost)
                 .mapToLong(i -> ((StreamItem.Lost) i).missed()).sum();
         assertTrue(missed > 0, "the slow client was told it missed events");
         assertEquals(2000, got + missed, "every event is either delivered or counted as lost");
-        assertEquals(missed, hub.slowClientDrops());
+        assertEquals(missed, hub.slowClientDrops(), "counted after the client left, too");
+    }
+
+    @Test
+    void aClientIsWokenOncePerBatchNotPerEvent() throws Exception {
+        FlowHub hub = hub(100, 100);
+        TestClient held = TestClient.of(hub, -1, true);
+        held.drain(); // finds nothing: parked
+        for (int i = 1; i <= 50; i++) {
+            hub.publish(event(i));
+        }
+        assertEquals(1, held.wakeups(), "the first event wakes the parked client, the rest wait for its drain");
+        held.drain();
+        assertEquals(50, flows(held.items));
+        hub.publish(event(51));
+        assertEquals(2, held.wakeups(), "drained empty: parked again");
+        held.drain();
+        assertFalse(held.ended());
+        hub.complete();
+        assertEquals(3, held.wakeups(), "the end wakes it too");
+        held.drain();
+        assertTrue(held.ended());
     }
 }

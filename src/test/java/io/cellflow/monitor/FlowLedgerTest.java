@@ -10,7 +10,6 @@ import io.cellflow.flow.FlowEvent;
 import io.cellflow.flow.FlowKey;
 import io.cellflow.flow.FlowKind;
 import io.cellflow.flow.MonotonicClock;
-import io.smallrye.mutiny.helpers.test.AssertSubscriber;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
@@ -20,8 +19,7 @@ import org.junit.jupiter.api.Test;
 class FlowLedgerTest {
     private final FlowHub hub = new FlowHub(new FlowDecisionMapper("c", "r", null, "ebpf_tc", new MonotonicClock()),
             "p", 1000, 1000, item -> {});
-    private final AssertSubscriber<StreamItem> events =
-            hub.subscribe(-1).subscribe().withSubscriber(AssertSubscriber.create(Long.MAX_VALUE));
+    private final TestClient events = TestClient.of(hub, -1, false);
 
     private static FlowEvent opened(int sport) throws Exception {
         return new FlowEvent(FlowKind.OPENED, Direction.EGRESS, Decision.ALLOW, InetAddress.getByName("198.18.0.1"),
@@ -29,8 +27,8 @@ class FlowLedgerTest {
     }
 
     private List<String> kinds(int n) {
-        events.awaitItems(n, Duration.ofSeconds(5));
-        return events.getItems().stream().map(i -> {
+        assertEquals(n, events.items.size());
+        return events.items.stream().map(i -> {
             var f = (StreamItem.Flow) i;
             return f.kind().sseName() + ":" + f.decision().packetCount() + "/" + f.decision().byteCount();
         }).toList();

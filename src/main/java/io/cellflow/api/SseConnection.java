@@ -1,0 +1,115 @@
+package io.cellflow.api;
+
+import io.cellflow.monitor.FlowBatches;
+import io.cellflow.monitor.FlowSubscription;
+import io.cellflow.monitor.StreamItem;
+import io.smallrye.mutiny.subscription.MultiSubscriber;
+import io.vertx.core.Context;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.List;
+import java.util.concurrent.Flow;
+import java.util.function.Function;
+import java.util.function.Predicate;
+
+/**
+ * One SSE client on the wire: subscribes to the client's Mutiny stream of batches ({@link FlowBatches}) and writes
+ * each batch as one buffer of SSE frames. Everything runs on the connection's event loop. One batch is requested
+ * at a time, and the next only while the connection's write queue has room: while it is full nothing is taken, so
+ * the client's bounded queue fills and overflows into in-band {@code lost} notices; the drain handler resumes.
+ */
+final class SseConnection implements MultiSubscriber<List<StreamItem>> {
+    /** Items per write: bounds the event loop's time per batch and the size of one buffer. */
+    static final int BATCH = 512;
+    /** Header names spelled as the JAX-RS resources sent them. */
+    static final String CONTENT_TYPE = "Content-Type";
+    static final String EVENT_STREAM = "text/event-stream";
+
+    private final HttpServerResponse response;
+    private final SseEncoder encoder;
+    private final Predicate<StreamItem> filter;
+    private final boolean allCells;
+    private Flow.Subscription subscription;
+    private boolean closed;
+
+    private SseConnection(HttpServerResponse response, SseEncoder encoder, Predicate<StreamItem> filter,
+            boolean allCells) {
+        this.response = response;
+        this.encoder = encoder;
+        this.filter = filter;
+        this.allCells = allCells;
+    }
+
+    /**
+     * Sends the headers and starts streaming; call on the request's event loop.
+     *
+     * @param subscribe subscribes with the given wake-up
+     */
+    static void start(HttpServerResponse response, Context context, SseEncoder encoder, Predicate<StreamItem> filter,
+            boolean allCells, Function<Runnable, FlowSubscription> subscribe) {
+        SseConnection c = new SseConnection(response, encoder, filter, allCells);
+        response.setStatusCode(200).putHeader(CONTENT_TYPE, EVENT_STREAM).setChunked(true);
+        response.closeHandler(v -> c.close());
+        response.exceptionHandler(e -> c.close());
+        response.drainHandler(v -> c.requestNext());
+        response.write(Buffer.buffer()); // the headers now: the client sees 200 before the first event
+        FlowBatches.of(subscribe, task -> context.runOnContext(v -> task.run()), BATCH).subscribe().withSubscriber(c);
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+        subscription = s;
+        if (closed) {
+            s.cancel();
+        } else {
+            s.request(1);
+        }
+    }
+
+    @Override
+    public void onItem(List<StreamItem> batch) {
+        if (closed) {
+            return;
+        }
+        Buffer frames = encoder.encode(batch, filter, allCells);
+        if (frames != null) {
+            response.write(frames);
+        }
+        requestNext();
+    }
+
+    /** The next batch, unless the socket is backed up (the drain handler calls again then). */
+    private void requestNext() {
+        if (closed || subscription == null) {
+            return;
+        }
+        if (response.closed()) {
+            close();
+        } else if (!response.writeQueueFull()) {
+            subscription.request(1);
+        }
+    }
+
+    @Override
+    public void onCompletion() {
+        if (!closed) {
+            closed = true;
+            response.end();
+        }
+    }
+
+    @Override
+    public void onFailure(Throwable failure) {
+        close();
+        response.reset();
+    }
+
+    private void close() {
+        if (!closed) {
+            closed = true;
+            if (subscription != null) {
+                subscription.cancel();
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package io.cellflow.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import io.cellflow.flow.Decision;
+import io.cellflow.flow.Direction;
+import io.cellflow.flow.FlowKind;
+import io.cellflow.flow.NetworkFlowDecision;
+import io.cellflow.monitor.StreamItem;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The frames on the wire, byte for byte: what the JAX-RS SSE writer produced before, now one buffer per batch. */
+class SseEncoderTest {
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
+    private final SseEncoder encoder = new SseEncoder(JSON);
+
+    static NetworkFlowDecision decision(String cell, Integer port, String protocol) {
+        return new NetworkFlowDecision("1.0.0", cell, "run-1", "d-1", Direction.EGRESS, Decision.ALLOW, "ebpf_tc", null,
+                "198.18.0.1", port, "2001:db8::1", 53, protocol, 1L, 60L, null, null, null, "c\u00e9ll \"q\"",
+                "2026-01-01T00:00:00.000000001Z");
+    }
+
+    private String encode(List<StreamItem> items, boolean allCells) {
+        return encoder.encode(items, item -> true, allCells).toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void framesAreIdEventDataAndABlankLineWithTheApplicationsJson() throws Exception {
+        NetworkFlowDecision a = decision("c-1", 4000, "udp");
+        NetworkFlowDecision b = decision("c-1", null, null); // absent port omitted, unnamed protocol kept as null
+        List<StreamItem> items = List.of(new StreamItem.Flow(7, FlowKind.OPENED, a),
+                new StreamItem.Lost(3, StreamItem.Lost.SLOW_CLIENT), StreamItem.Heartbeat.INSTANCE,
+                new StreamItem.Flow(11, FlowKind.CLOSED, b));
+        assertEquals("id:7\nevent:flow.opened\ndata:" + JSON.writeValueAsString(a) + "\n\n"
+                + "event:lost\ndata:{\"missed\":3,\"cause\":\"slow_client\"}\n\n"
+                + ":heartbeat\n\n"
+                + "id:11\nevent:flow.closed\ndata:" + JSON.writeValueAsString(b) + "\n\n", encode(items, false));
+        assertEquals("id:c-1:7\nevent:flow.opened\ndata:" + JSON.writeValueAsString(a) + "\n\n",
+                encode(List.of(items.get(0)), true));
+    }
+
+    @Test
+    void filteredItemsAreLeftOutAndAnEmptyBatchIsNoBuffer() {
+        FlowFilter udp = FlowFilter.of(null, null, "udp", null, null, null);
+        StreamItem tcp = new StreamItem.Flow(1, FlowKind.OPENED, decision("c", 1, "tcp"));
+        assertNull(encoder.encode(List.of(tcp), udp, false));
+        assertEquals(":heartbeat\n\n", encoder.encode(List.of(tcp, StreamItem.Heartbeat.INSTANCE), udp, false)
+                .toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aLargeBatchIsOneBufferOfWholeFrames() {
+        List<StreamItem> items = new java.util.ArrayList<>();
+        for (int i = 1; i <= SseConnection.BATCH; i++) {
+            items.add(new StreamItem.Flow(i, FlowKind.UPDATED, decision("c", i, "udp")));
+        }
+        String out = encode(items, false);
+        assertEquals(SseConnection.BATCH, out.split("\n\n", -1).length - 1);
+        assertEquals(SseConnection.BATCH, out.lines().filter(l -> l.startsWith("data:{")).count());
+    }
+}
