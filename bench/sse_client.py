@@ -8,7 +8,7 @@ until SIGINT/SIGTERM or --max-seconds, and prints one line:
 
   CLIENT events=N lost_notices=N missed=N bytes=N secs=S first_to_last_s=S [lat_n=N lat_p50_us=.. lat_p99_us=.. lat_p999_us=.. lat_max_us=..]
 
-count:   counts `event:flow.opened` frames in the raw stream (cheap: bytes.count
+count:   counts `event:flow.*` frames in the raw stream (cheap: bytes.count
          over whole chunks, so the client is not the bottleneck).
 latency: also parses every `observed_at` (the kernel's first-packet time,
          CLOCK_MONOTONIC mapped to wall time by the service) and takes
@@ -95,7 +95,7 @@ def main():
             cut = buf.rfind(b"\n") + 1
             pending = buf[cut:]
             whole = buf[:cut]
-            n = whole.count(b"event:flow.opened")
+            n = whole.count(b"event:flow.")  # every flow event the service published (opened, updated, closed)
             if n:
                 events += n
                 m = time.monotonic()
