@@ -8,7 +8,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -20,9 +19,7 @@ class BackendUnavailableTest {
 
     @BeforeAll
     static void network() {
-        String gap = TestNetwork.privilegeGap();
-        Assumptions.assumeTrue(gap == null, "privileged API tests skipped: " + gap);
-        net = TestNetwork.create();
+        net = TestNetwork.createOrSkip("privileged API tests");
     }
 
     @AfterAll

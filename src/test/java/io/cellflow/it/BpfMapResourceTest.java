@@ -4,8 +4,6 @@ import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.cellflow.bpf.Native;
-import io.cellflow.bpf.NetnsExecutor;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
@@ -14,7 +12,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -22,21 +19,14 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 class BpfMapResourceTest {
     private static TestNetwork net;
-    private static NetnsExecutor netns;
 
     @BeforeAll
     static void network() {
-        String gap = TestNetwork.privilegeGap();
-        Assumptions.assumeTrue(gap == null, "privileged map tests skipped: " + gap);
-        net = TestNetwork.create();
-        netns = new NetnsExecutor(Native.get());
+        net = TestNetwork.createOrSkip("privileged map tests");
     }
 
     @AfterAll
     static void teardown() {
-        if (netns != null) {
-            netns.close();
-        }
         if (net != null) {
             net.close();
         }
@@ -48,7 +38,7 @@ class BpfMapResourceTest {
                 .body("{\"netns\":\"" + net.cellNetnsPath() + "\",\"interface\":\"cfc0\"}")
                 .post("/cells/map-1/monitor").then().statusCode(201);
         try {
-            Traffic t = new Traffic(netns);
+            Traffic t = net.traffic();
             for (int port = 7501; port <= 7503; port++) {
                 t.udp(net.cellPath(), net.cellV4, net.peerPath(), net.peerV4, port);
             }

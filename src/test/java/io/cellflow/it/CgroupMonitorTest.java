@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.cellflow.bpf.Native;
-import io.cellflow.bpf.NetnsExecutor;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -33,7 +31,6 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 class CgroupMonitorTest {
     private static TestNetwork net;
-    private static NetnsExecutor netns;
     private static Path cgroup;
 
     @TestHTTPResource("/")
@@ -41,12 +38,9 @@ class CgroupMonitorTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        String gap = TestNetwork.privilegeGap();
-        Assumptions.assumeTrue(gap == null, "privileged cgroup tests skipped: " + gap);
         Path root = cgroup2Root();
         Assumptions.assumeTrue(root != null, "no cgroup v2 hierarchy mounted on this host");
-        net = TestNetwork.create();
-        netns = new NetnsExecutor(Native.get());
+        net = TestNetwork.createOrSkip("privileged cgroup tests");
         cgroup = root.resolve(TestNetwork.PREFIX + "cg-" + ProcessHandle.current().pid());
         Files.createDirectories(cgroup);
     }
@@ -55,9 +49,6 @@ class CgroupMonitorTest {
     static void tearDown() throws Exception {
         if (cgroup != null) {
             Files.deleteIfExists(cgroup); // empty again: its one process has exited
-        }
-        if (netns != null) {
-            netns.close();
         }
         if (net != null) {
             net.close();
@@ -78,7 +69,7 @@ class CgroupMonitorTest {
     @Test
     void seesTheTrafficOfTheCgroupsProcessesOnly() throws Exception {
         InetAddress peer = InetAddress.getByName(net.peerV4);
-        try (DatagramChannel echo = netns.call(net.peerPath(), () -> {
+        try (DatagramChannel echo = net.executor().call(net.peerPath(), () -> {
             try {
                 return DatagramChannel.open(StandardProtocolFamily.INET);
             } catch (java.io.IOException e) {
@@ -94,7 +85,7 @@ class CgroupMonitorTest {
                     Thread.sleep(20);
                 }
                 // step: outside the cgroup: this datagram must not show up
-                new Traffic(netns).udp(net.cellPath(), net.cellV4, net.peerPath(), net.peerV4, 7802);
+                net.traffic().udp(net.cellPath(), net.cellV4, net.peerPath(), net.peerV4, 7802);
 
                 // step: a process placed in the cgroup sends one datagram and reads the echo
                 Thread responder = new Thread(() -> {

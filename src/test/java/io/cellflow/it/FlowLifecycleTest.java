@@ -4,8 +4,6 @@ import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.cellflow.bpf.Native;
-import io.cellflow.bpf.NetnsExecutor;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -17,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import org.jboss.logging.Logger;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -31,35 +28,21 @@ import org.junit.jupiter.api.Test;
 class FlowLifecycleTest {
     private static final Logger LOG = Logger.getLogger(FlowLifecycleTest.class);
     private static TestNetwork net;
-    private static NetnsExecutor netns;
 
     @TestHTTPResource("/")
     URI base;
 
     @BeforeAll
     static void network() {
-        String gap = TestNetwork.privilegeGap();
-        Assumptions.assumeTrue(gap == null, "privileged lifecycle tests skipped: " + gap);
-        net = TestNetwork.create();
+        net = TestNetwork.createOrSkip("privileged lifecycle tests");
         net.quiet();
-        netns = new NetnsExecutor(Native.get());
     }
 
     @AfterAll
     static void teardown() {
-        if (netns != null) {
-            netns.close();
-        }
         if (net != null) {
             net.close();
         }
-    }
-
-    private static String key(SseClient.Event e) {
-        var d = e.data();
-        return d.path("direction").asText() + " " + d.path("protocol").asText() + " " + d.path("src_addr").asText()
-                + ":" + d.path("src_port").asInt(-1) + ">" + d.path("dst_addr").asText() + ":"
-                + d.path("dst_port").asInt(-1);
     }
 
     @Test
@@ -76,7 +59,7 @@ class FlowLifecycleTest {
                 Thread.sleep(20);
             }
             before = net.cellByteCounters();
-            Traffic t = new Traffic(netns);
+            Traffic t = net.traffic();
             int port = t.tcpBulk(net.cellPath(), net.cellV4, net.peerPath(), net.peerV4, 7701, 2_000_000);
             t.udp(net.cellPath(), net.cellV4, net.peerPath(), net.peerV4, 7702);
             egress = "egress tcp " + net.cellV4 + ":" + port + ">" + net.peerV4 + ":7701";
@@ -84,7 +67,7 @@ class FlowLifecycleTest {
 
             // step: the TCP flows close on their own after FIN, before the monitor stops
             assertTrue(sse.await(evs -> evs.stream().filter(e -> "flow.closed".equals(e.name()))
-                    .map(FlowLifecycleTest::key).toList().containsAll(List.of(egress, ingress)),
+                    .map(SseClient.Event::flow).toList().containsAll(List.of(egress, ingress)),
                     Duration.ofSeconds(10)), "TCP flows closed after FIN: " + sse.events().size() + " events");
             after = net.cellByteCounters();
         } finally {
@@ -98,7 +81,7 @@ class FlowLifecycleTest {
         Map<String, long[]> closes = new HashMap<>();
         Map<String, Integer> opens = new HashMap<>();
         for (SseClient.Event e : sse.events()) {
-            String k = key(e);
+            String k = e.flow();
             long[] pb = {e.data().path("packet_count").asLong(), e.data().path("byte_count").asLong()};
             switch (e.name()) {
                 case "flow.opened" -> opens.merge(k, 1, Integer::sum);

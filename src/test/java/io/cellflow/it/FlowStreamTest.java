@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.cellflow.bpf.Native;
-import io.cellflow.bpf.NetnsExecutor;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -18,7 +16,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -30,39 +27,20 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 class FlowStreamTest {
     private static TestNetwork net;
-    private static NetnsExecutor netns;
 
     @TestHTTPResource("/")
     URI base;
 
     @BeforeAll
     static void network() {
-        String gap = TestNetwork.privilegeGap();
-        Assumptions.assumeTrue(gap == null, "privileged flow tests skipped: " + gap);
-        net = TestNetwork.create();
-        netns = new NetnsExecutor(Native.get());
+        net = TestNetwork.createOrSkip("privileged flow tests");
     }
 
     @AfterAll
     static void teardown() {
-        if (netns != null) {
-            netns.close();
-        }
         if (net != null) {
             net.close();
         }
-    }
-
-    /** direction protocol src:sport>dst:dport, the way a flow is asserted. */
-    private static String flow(String dir, String proto, String src, int sport, String dst, int dport) {
-        return dir + " " + proto + " " + src + ":" + sport + ">" + dst + ":" + dport;
-    }
-
-    private static String describe(SseClient.Event e) {
-        var d = e.data();
-        return d.path("direction").asText() + " " + d.path("protocol").asText() + " " + d.path("src_addr").asText()
-                + ":" + d.path("src_port").asInt(-1) + ">" + d.path("dst_addr").asText() + ":"
-                + d.path("dst_port").asInt(-1);
     }
 
     @Test
@@ -85,18 +63,18 @@ class FlowStreamTest {
             assertEquals(2, ours.size(), "ingress and egress programs loaded: " + ours);
             programs = ours;
 
-            Traffic t = new Traffic(netns);
+            Traffic t = net.traffic();
             for (String[] af : List.of(new String[] {net.cellV4, net.peerV4}, new String[] {net.cellV6, net.peerV6})) {
                 String cell = af[0], peer = af[1];
                 int u = t.udp(net.cellPath(), cell, net.peerPath(), peer, 7001);
-                expected.add(flow("egress", "udp", cell, u, peer, 7001));
-                expected.add(flow("ingress", "udp", peer, 7001, cell, u));
+                expected.add(SseClient.flow("egress", "udp", cell, u, peer, 7001));
+                expected.add(SseClient.flow("ingress", "udp", peer, 7001, cell, u));
                 int c = t.tcp(net.cellPath(), cell, net.peerPath(), peer, 7002);
-                expected.add(flow("egress", "tcp", cell, c, peer, 7002));
-                expected.add(flow("ingress", "tcp", peer, 7002, cell, c));
+                expected.add(SseClient.flow("egress", "tcp", cell, c, peer, 7002));
+                expected.add(SseClient.flow("ingress", "tcp", peer, 7002, cell, c));
                 int p = t.tcp(net.peerPath(), peer, net.cellPath(), cell, 7003);
-                expected.add(flow("ingress", "tcp", peer, p, cell, 7003));
-                expected.add(flow("egress", "tcp", cell, 7003, peer, p));
+                expected.add(SseClient.flow("ingress", "tcp", peer, p, cell, 7003));
+                expected.add(SseClient.flow("egress", "tcp", cell, 7003, peer, p));
             }
 
             boolean all = sse.await(evs -> seen(evs).containsAll(expected), Duration.ofSeconds(10));
@@ -125,7 +103,7 @@ class FlowStreamTest {
                 assertTrue(e.data().path("byte_count").asLong() > 0);
                 assertTrue(e.data().path("observed_at").asText().endsWith("Z"));
                 if ("flow.opened".equals(e.name())) {
-                    flows.add(describe(e));
+                    flows.add(e.flow());
                 }
             }
             Set<String> uniqueDecisionIds = sse.events().stream().map(e -> e.data().path("decision_id").asText())
@@ -142,7 +120,7 @@ class FlowStreamTest {
             sse.close();
         }
         Set<String> closed = sse.events().stream().filter(e -> "flow.closed".equals(e.name()))
-                .map(FlowStreamTest::describe).collect(Collectors.toSet());
+                .map(SseClient.Event::flow).collect(Collectors.toSet());
         assertTrue(closed.containsAll(expected), "stop closes every open flow before the stream ends: " + closed);
 
         for (long id : programs) {
@@ -163,8 +141,8 @@ class FlowStreamTest {
         try (SseClient a = new SseClient(base.resolve("/cells/flow-2/flows"));
                 SseClient b = new SseClient(base.resolve("/cells/flow-2/flows"))) {
             assertTrue(awaitClients("flow-2", 2));
-            int port = new Traffic(netns).udp(net.cellPath(), net.cellV4, net.peerPath(), net.peerV4, 7101);
-            String f = flow("egress", "udp", net.cellV4, port, net.peerV4, 7101);
+            int port = net.traffic().udp(net.cellPath(), net.cellV4, net.peerPath(), net.peerV4, 7101);
+            String f = SseClient.flow("egress", "udp", net.cellV4, port, net.peerV4, 7101);
             assertTrue(a.await(evs -> seen(evs).contains(f), Duration.ofSeconds(5)), "client a: " + seen(a.events()));
             assertTrue(b.await(evs -> seen(evs).contains(f), Duration.ofSeconds(5)), "client b: " + seen(b.events()));
         } finally {
@@ -173,7 +151,7 @@ class FlowStreamTest {
     }
 
     private static Set<String> seen(List<SseClient.Event> events) {
-        return events.stream().filter(e -> e.data().has("direction")).map(FlowStreamTest::describe)
+        return events.stream().filter(e -> e.data().has("direction")).map(SseClient.Event::flow)
                 .collect(Collectors.toSet());
     }
 

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.cellflow.bpf.Native;
-import io.cellflow.bpf.NetnsExecutor;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -17,7 +15,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -29,40 +26,24 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 class NflogStreamTest {
     private static TestNetwork net;
-    private static NetnsExecutor netns;
 
     @TestHTTPResource("/")
     URI base;
 
     @BeforeAll
     static void network() {
-        String gap = TestNetwork.privilegeGap();
-        Assumptions.assumeTrue(gap == null, "privileged nflog tests skipped: " + gap);
-        net = TestNetwork.create();
-        netns = new NetnsExecutor(Native.get());
+        net = TestNetwork.createOrSkip("privileged nflog tests");
     }
 
     @AfterAll
     static void teardown() {
-        if (netns != null) {
-            netns.close();
-        }
         if (net != null) {
             net.close();
         }
     }
 
-    private static String flow(String dir, String proto, String src, int sport, String dst, int dport) {
-        return dir + " " + proto + " " + src + ":" + sport + ">" + dst + ":" + dport;
-    }
-
     private static Set<String> seen(List<SseClient.Event> events) {
-        return events.stream().map(e -> {
-            var d = e.data();
-            return d.path("direction").asText() + " " + d.path("protocol").asText() + " "
-                    + d.path("src_addr").asText() + ":" + d.path("src_port").asInt(-1) + ">"
-                    + d.path("dst_addr").asText() + ":" + d.path("dst_port").asInt(-1);
-        }).collect(Collectors.toSet());
+        return events.stream().map(SseClient.Event::flow).collect(Collectors.toSet());
     }
 
     @Test
@@ -74,18 +55,18 @@ class NflogStreamTest {
             for (int i = 0; i < 250 && sse.status() == 0; i++) {
                 Thread.sleep(20);
             }
-            Traffic t = new Traffic(netns);
+            Traffic t = net.traffic();
             Set<String> expected = new HashSet<>();
             for (String[] af : List.of(new String[] {net.cellV4, net.peerV4}, new String[] {net.cellV6, net.peerV6})) {
                 String cell = af[0], peer = af[1];
                 int u = t.udp(net.cellPath(), cell, net.peerPath(), peer, 7401);
-                expected.add(flow("egress", "udp", cell, u, peer, 7401));
+                expected.add(SseClient.flow("egress", "udp", cell, u, peer, 7401));
                 int v = t.udp(net.peerPath(), peer, net.cellPath(), cell, 7402);
-                expected.add(flow("ingress", "udp", peer, v, cell, 7402));
+                expected.add(SseClient.flow("ingress", "udp", peer, v, cell, 7402));
                 int c = t.tcp(net.cellPath(), cell, net.peerPath(), peer, 7403);
-                expected.add(flow("egress", "tcp", cell, c, peer, 7403));
+                expected.add(SseClient.flow("egress", "tcp", cell, c, peer, 7403));
                 int p = t.tcp(net.peerPath(), peer, net.cellPath(), cell, 7404);
-                expected.add(flow("ingress", "tcp", peer, p, cell, 7404));
+                expected.add(SseClient.flow("ingress", "tcp", peer, p, cell, 7404));
             }
             assertTrue(sse.await(evs -> seen(evs).containsAll(expected), Duration.ofSeconds(10)),
                     "expected " + expected + "\nseen " + seen(sse.events()));

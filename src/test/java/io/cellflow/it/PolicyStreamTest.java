@@ -8,8 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.cellflow.bpf.Native;
-import io.cellflow.bpf.NetnsExecutor;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -18,7 +16,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -31,24 +28,17 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 class PolicyStreamTest {
     private static TestNetwork net;
-    private static NetnsExecutor netns;
 
     @TestHTTPResource("/")
     URI base;
 
     @BeforeAll
     static void network() {
-        String gap = TestNetwork.privilegeGap();
-        Assumptions.assumeTrue(gap == null, "privileged policy tests skipped: " + gap);
-        net = TestNetwork.create();
-        netns = new NetnsExecutor(Native.get());
+        net = TestNetwork.createOrSkip("privileged policy tests");
     }
 
     @AfterAll
     static void teardown() {
-        if (netns != null) {
-            netns.close();
-        }
         if (net != null) {
             net.close();
         }
@@ -94,7 +84,7 @@ class PolicyStreamTest {
         SseClient sse = new SseClient(base.resolve("/cells/" + cell + "/flows"));
         try {
             assertTrue(awaitClients(cell), "the SSE client did not subscribe");
-            Traffic t = new Traffic(netns);
+            Traffic t = net.traffic();
 
             // step: denied (v4 and v6) never arrive and are reported with their rule
             int p1 = t.udpUndelivered(net.cellPath(), net.cellV4, net.peerPath(), net.peerV4, 7601);
@@ -177,19 +167,13 @@ class PolicyStreamTest {
     private static JsonNode await(SseClient sse, String flow, String decision) throws InterruptedException {
         assertTrue(sse.await(evs -> find(evs, flow, decision).isPresent(), Duration.ofSeconds(10)),
                 "no " + decision + " event for " + flow + "; seen: " + sse.events().stream()
-                        .map(e -> describe(e.data()) + " " + e.data().path("decision").asText()).toList());
+                        .map(e -> SseClient.flow(e.data()) + " " + e.data().path("decision").asText()).toList());
         return find(sse.events(), flow, decision).orElseThrow();
     }
 
     private static Optional<JsonNode> find(List<SseClient.Event> evs, String flow, String decision) {
         return evs.stream().map(SseClient.Event::data)
-                .filter(d -> flow.equals(describe(d)) && decision.equals(d.path("decision").asText())).findFirst();
-    }
-
-    private static String describe(JsonNode d) {
-        return d.path("direction").asText() + " " + d.path("protocol").asText() + " " + d.path("src_addr").asText()
-                + ":" + d.path("src_port").asInt(-1) + ">" + d.path("dst_addr").asText() + ":"
-                + d.path("dst_port").asInt(-1);
+                .filter(d -> flow.equals(SseClient.flow(d)) && decision.equals(d.path("decision").asText())).findFirst();
     }
 
     private static boolean awaitClients(String cell) throws InterruptedException {

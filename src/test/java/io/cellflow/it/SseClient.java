@@ -16,7 +16,23 @@ import java.util.stream.Stream;
 /** A minimal SSE client for tests: collects every event of one stream until it ends or is closed. */
 public final class SseClient implements AutoCloseable {
     /** One received event. */
-    public record Event(String name, String id, JsonNode data) {}
+    public record Event(String name, String id, JsonNode data) {
+        /** The flow this event is about, as {@link #flow(String, String, String, int, String, int)} writes it. */
+        public String flow() {
+            return SseClient.flow(data);
+        }
+    }
+
+    /** {@code direction protocol src:sport>dst:dport}: how tests name an expected flow. */
+    public static String flow(String dir, String proto, String src, int sport, String dst, int dport) {
+        return dir + " " + proto + " " + src + ":" + sport + ">" + dst + ":" + dport;
+    }
+
+    /** The same for a received NetworkFlowDecision; absent ports read as -1. */
+    public static String flow(JsonNode d) {
+        return flow(d.path("direction").asText(), d.path("protocol").asText(), d.path("src_addr").asText(),
+                d.path("src_port").asInt(-1), d.path("dst_addr").asText(), d.path("dst_port").asInt(-1));
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private final List<Event> events = new CopyOnWriteArrayList<>();

@@ -4,8 +4,6 @@ import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.cellflow.bpf.Native;
-import io.cellflow.bpf.NetnsExecutor;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -14,7 +12,6 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -27,24 +24,17 @@ import org.junit.jupiter.api.Test;
 @TestProfile(StreamProfile.class)
 class StreamResumeTest {
     private static TestNetwork net;
-    private static NetnsExecutor netns;
 
     @TestHTTPResource("/")
     URI base;
 
     @BeforeAll
     static void network() {
-        String gap = TestNetwork.privilegeGap();
-        Assumptions.assumeTrue(gap == null, "privileged stream tests skipped: " + gap);
-        net = TestNetwork.create();
-        netns = new NetnsExecutor(Native.get());
+        net = TestNetwork.createOrSkip("privileged stream tests");
     }
 
     @AfterAll
     static void teardown() {
-        if (netns != null) {
-            netns.close();
-        }
         if (net != null) {
             net.close();
         }
@@ -66,7 +56,7 @@ class StreamResumeTest {
         given().contentType(ContentType.JSON)
                 .body("{\"netns\":\"" + net.cellNetnsPath() + "\",\"interface\":\"cfc0\"}")
                 .post("/cells/s-1/monitor").then().statusCode(201);
-        Traffic t = new Traffic(netns);
+        Traffic t = net.traffic();
         try (SseClient all = new SseClient(base.resolve("/flows?protocol=udp"));
                 SseClient filtered = new SseClient(base.resolve("/cells/s-1/flows?direction=egress&port=7302"))) {
             awaitClients(2);

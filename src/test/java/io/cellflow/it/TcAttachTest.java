@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.cellflow.bpf.Native;
-import io.cellflow.bpf.NetnsExecutor;
 import io.cellflow.bpf.TcClsactFilter;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -16,7 +14,6 @@ import io.restassured.http.ContentType;
 import java.net.URI;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -34,9 +31,7 @@ class TcAttachTest {
 
     @BeforeEach
     void network() {
-        String gap = TestNetwork.privilegeGap();
-        Assumptions.assumeTrue(gap == null, "privileged tc tests skipped: " + gap);
-        net = TestNetwork.create();
+        net = TestNetwork.createOrSkip("privileged tc tests");
     }
 
     @AfterEach
@@ -56,15 +51,14 @@ class TcAttachTest {
     void attachesWithOurHandleAndRemovesTheQdiscItCreated() throws Exception {
         assertFalse(KernelState.qdiscs(net).contains("clsact"));
         start("tc-1");
-        try (SseClient sse = new SseClient(base.resolve("/cells/tc-1/flows"));
-                NetnsExecutor netns = new NetnsExecutor(Native.get())) {
+        try (SseClient sse = new SseClient(base.resolve("/cells/tc-1/flows"))) {
             String handle = Integer.toHexString(TcClsactFilter.HANDLE);
             assertTrue(KernelState.qdiscs(net).contains("clsact"));
             assertTrue(KernelState.filters(net).contains("handle 0x" + handle), KernelState.filters(net));
             for (int i = 0; i < 250 && sse.status() == 0; i++) {
                 Thread.sleep(20);
             }
-            int port = new Traffic(netns).udp(net.cellPath(), net.cellV4, net.peerPath(), net.peerV4, 7201);
+            int port = net.traffic().udp(net.cellPath(), net.cellV4, net.peerPath(), net.peerV4, 7201);
             assertTrue(sse.await(evs -> evs.stream().anyMatch(e -> e.data().path("src_port").asInt() == port
                     && "egress".equals(e.data().path("direction").asText())), Duration.ofSeconds(10)),
                     "egress udp flow from port " + port);

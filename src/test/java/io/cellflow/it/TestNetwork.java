@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cellflow.bpf.Native;
+import io.cellflow.bpf.NetnsExecutor;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,6 +31,7 @@ public final class TestNetwork implements AutoCloseable {
     public final String peerV4;
     public final String cellV6;
     public final String peerV6;
+    private NetnsExecutor executor;
 
     private TestNetwork(int n) {
         String tag = PREFIX + n + "-" + ProcessHandle.current().pid();
@@ -39,6 +41,29 @@ public final class TestNetwork implements AutoCloseable {
         this.peerV4 = "198.18." + n + ".2";
         this.cellV6 = "2001:2:0:" + Integer.toHexString(n) + "::1";
         this.peerV6 = "2001:2:0:" + Integer.toHexString(n) + "::2";
+    }
+
+    /**
+     * For privileged tests: the network, or the test class skipped with the stated reason when root, iproute2 or
+     * libbpf is missing (CI has them, so there it always runs).
+     */
+    public static TestNetwork createOrSkip(String what) {
+        String gap = privilegeGap();
+        org.junit.jupiter.api.Assumptions.assumeTrue(gap == null, what + " skipped: " + gap);
+        return create();
+    }
+
+    /** The thread that enters this network's namespaces (test sockets are created there). */
+    public synchronized NetnsExecutor executor() {
+        if (executor == null) {
+            executor = new NetnsExecutor(Native.get());
+        }
+        return executor;
+    }
+
+    /** Bounded test traffic between the two ends. */
+    public Traffic traffic() {
+        return new Traffic(executor());
     }
 
     /** Creates the namespaces and the veth; on failure removes what it made. */
@@ -99,6 +124,12 @@ public final class TestNetwork implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (this) {
+            if (executor != null) {
+                executor.close();
+                executor = null;
+            }
+        }
         for (String ns : List.of(cellNs, peerNs)) {
             if (Files.exists(Path.of("/run/netns", ns))) {
                 run("ip", "netns", "del", ns);

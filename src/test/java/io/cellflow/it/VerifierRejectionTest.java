@@ -10,7 +10,6 @@ import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -22,9 +21,7 @@ class VerifierRejectionTest {
 
     @BeforeAll
     static void network() {
-        String gap = TestNetwork.privilegeGap();
-        Assumptions.assumeTrue(gap == null, "privileged tests skipped: " + gap);
-        net = TestNetwork.create();
+        net = TestNetwork.createOrSkip("privileged tests");
     }
 
     @AfterAll
