@@ -293,6 +293,28 @@ static __always_inline void cf_submit(struct cf_flow_event *e)
 		bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 }
 
+/* writes every byte of the 72-byte record (no padding to leak) */
+static __always_inline void cf_fill_event(struct cf_flow_event *e, const struct __sk_buff *skb,
+					  const struct cf_flow_key *k, __u64 first_ns, __u64 packets,
+					  __u64 bytes, __u8 tcpf, __u8 decision, __u16 rule_ref)
+{
+	e->first_ns = first_ns;
+	e->packets = packets;
+	e->bytes = bytes;
+	__builtin_memcpy(e->saddr, k->saddr, 16);
+	__builtin_memcpy(e->daddr, k->daddr, 16);
+	e->sport = k->sport;
+	e->dport = k->dport;
+	e->proto = k->proto;
+	e->dir = k->dir;
+	e->family = k->family;
+	e->tcp_flags = tcpf;
+	e->kind = CF_EVENT_FLOW_NEW;
+	e->decision = decision;
+	e->rule_ref = rule_ref;
+	e->ifindex = skb->ifindex;
+}
+
 /* one CF_EVENT_FLOW_NEW record for the flow, unless another CPU claimed it */
 static __always_inline void cf_report(struct __sk_buff *skb, struct cf_stats *st,
 				      const struct cf_flow_key *k, struct cf_flow_val *v)
@@ -311,22 +333,7 @@ static __always_inline void cf_report(struct __sk_buff *skb, struct cf_stats *st
 		return;
 	}
 
-	/* step: write every byte of the 72-byte record */
-	e->first_ns = v->first_ns;
-	e->packets = v->packets;
-	e->bytes = v->bytes;
-	__builtin_memcpy(e->saddr, k->saddr, 16);
-	__builtin_memcpy(e->daddr, k->daddr, 16);
-	e->sport = k->sport;
-	e->dport = k->dport;
-	e->proto = k->proto;
-	e->dir = k->dir;
-	e->family = k->family;
-	e->tcp_flags = (__u8)v->tcp_flags;
-	e->kind = CF_EVENT_FLOW_NEW;
-	e->decision = CF_DECISION_ALLOW;
-	e->rule_ref = 0;
-	e->ifindex = skb->ifindex;
+	cf_fill_event(e, skb, k, v->first_ns, v->packets, v->bytes, (__u8)v->tcp_flags, CF_DECISION_ALLOW, 0);
 
 	cf_submit(e);
 	st->events++;
@@ -445,22 +452,7 @@ static __always_inline void cf_report_deny(struct __sk_buff *skb, struct cf_stat
 		return;
 	}
 
-	/* step: write every byte of the 72-byte record */
-	e->first_ns = now;
-	e->packets = 1;
-	e->bytes = skb->len;
-	__builtin_memcpy(e->saddr, k->saddr, 16);
-	__builtin_memcpy(e->daddr, k->daddr, 16);
-	e->sport = k->sport;
-	e->dport = k->dport;
-	e->proto = k->proto;
-	e->dir = k->dir;
-	e->family = k->family;
-	e->tcp_flags = tcpf;
-	e->kind = CF_EVENT_FLOW_NEW;
-	e->decision = CF_DECISION_DENY;
-	e->rule_ref = rule_ref;
-	e->ifindex = skb->ifindex;
+	cf_fill_event(e, skb, k, now, 1, skb->len, tcpf, CF_DECISION_DENY, rule_ref);
 
 	cf_submit(e);
 	st->events++;
