@@ -14,14 +14,20 @@ public final class BpfObject implements AutoCloseable {
     /** Per program; libbpf truncates a longer log, and we only report its tail anyway. */
     private static final int VERIFIER_LOG_BYTES = 64 * 1024;
 
+    /** The name libbpf gives an object opened from a file named cellflow.bpf.o; map names derive from it. */
+    private static final String OBJECT_NAME = "cellflow";
+
     private final Native nat;
-    private final Path path;
+    private final String source;
+    /** open_mem: libbpf reads the ELF image until load; it lives as long as this object. */
+    private final Pointer image;
     private Pointer obj;
     private boolean loaded;
 
-    private BpfObject(Native nat, Path path, Pointer obj) {
+    private BpfObject(Native nat, String source, Pointer image, Pointer obj) {
         this.nat = nat;
-        this.path = path;
+        this.source = source;
+        this.image = image;
         this.obj = obj;
     }
 
@@ -36,7 +42,30 @@ public final class BpfObject implements AutoCloseable {
             throw new BpfException(BpfException.Stage.OPEN, Errno.of(nat.errno()), "libbpf cannot open " + path,
                     path.toString());
         }
-        return new BpfObject(nat, path, obj);
+        return new BpfObject(nat, path.toString(), null, obj);
+    }
+
+    /**
+     * Opens the object the build bundled into the jar, from memory: no file to extract, so nothing is left
+     * behind in a temporary directory when the service is killed.
+     */
+    public static BpfObject openBundled(Native nat) throws BpfException {
+        byte[] elf = BundledObject.bytes();
+        Pointer image = nat.allocate(elf.length);
+        image.put(0, elf, 0, elf.length);
+        Pointer name = nat.allocate(OBJECT_NAME.length() + 1);
+        name.putString(0, OBJECT_NAME, OBJECT_NAME.length() + 1, java.nio.charset.StandardCharsets.US_ASCII);
+        // struct bpf_object_open_opts { size_t sz; const char *object_name; ... }: libbpf reads only sz bytes
+        int word = nat.runtime().addressSize();
+        Pointer opts = nat.allocate(2 * word);
+        opts.putAddress(0, 2L * word);
+        opts.putPointer(word, name);
+        Pointer obj = nat.libbpf().bpf_object__open_mem(image, elf.length, opts);
+        if (obj == null) {
+            throw new BpfException(BpfException.Stage.OPEN, Errno.of(nat.errno()),
+                    "libbpf cannot open the bundled " + BundledObject.NAME, BundledObject.NAME);
+        }
+        return new BpfObject(nat, "bundled " + BundledObject.NAME, image, obj);
     }
 
     /** Resizes a map before {@link #load()} (ring-buffer bytes, flow-table entries). */
@@ -61,7 +90,7 @@ public final class BpfObject implements AutoCloseable {
         int offset = BtfDatasec.offsetOf(nat, nat.libbpf().bpf_object__btf(obj), FlowAbiNames.RODATA, variable);
         if (offset < 0 || offset + 4 > size.longValue()) {
             throw new BpfException(BpfException.Stage.OPEN, null,
-                    "variable " + variable + " not found in .rodata of " + path);
+                    "variable " + variable + " not found in .rodata of " + source);
         }
         data.putInt(offset, value);
     }
@@ -89,7 +118,7 @@ public final class BpfObject implements AutoCloseable {
             Pointer prog = nat.libbpf().bpf_object__find_program_by_name(obj, programs[i]);
             if (prog == null) {
                 throw new BpfException(BpfException.Stage.OPEN, null,
-                        "program " + programs[i] + " missing from " + path, path.toString());
+                        "program " + programs[i] + " missing from " + source, source);
             }
             logs[i] = nat.allocate(VERIFIER_LOG_BYTES);
             nat.libbpf().bpf_program__set_log_buf(prog, logs[i], VERIFIER_LOG_BYTES);
@@ -100,7 +129,7 @@ public final class BpfObject implements AutoCloseable {
             for (Pointer p : logs) {
                 log.append(p.getString(0, VERIFIER_LOG_BYTES, java.nio.charset.StandardCharsets.UTF_8));
             }
-            throw new BpfException(BpfException.Stage.LOAD, Errno.of(rc), "kernel refused to load " + path,
+            throw new BpfException(BpfException.Stage.LOAD, Errno.of(rc), "kernel refused to load " + source,
                     VerifierLog.excerpt(log.toString()));
         }
         loaded = true;
@@ -110,7 +139,7 @@ public final class BpfObject implements AutoCloseable {
         requireLoaded();
         Pointer prog = nat.libbpf().bpf_object__find_program_by_name(obj, name);
         if (prog == null) {
-            throw new BpfException(BpfException.Stage.OPEN, null, "program " + name + " missing from " + path);
+            throw new BpfException(BpfException.Stage.OPEN, null, "program " + name + " missing from " + source);
         }
         return nat.libbpf().bpf_program__fd(prog);
     }
@@ -124,24 +153,25 @@ public final class BpfObject implements AutoCloseable {
         return nat.libbpf().bpf_map__max_entries(map(name));
     }
 
-    public Path path() {
-        return path;
+    /** The file it was opened from, or "bundled cellflow.bpf.o". */
+    public String source() {
+        return source;
     }
 
     private Pointer map(String name) throws BpfException {
         if (obj == null) {
-            throw new IllegalStateException("BPF object " + path + " is closed");
+            throw new IllegalStateException("BPF object " + source + " is closed");
         }
         Pointer map = nat.libbpf().bpf_object__find_map_by_name(obj, name);
         if (map == null) {
-            throw new BpfException(BpfException.Stage.OPEN, null, "map " + name + " missing from " + path);
+            throw new BpfException(BpfException.Stage.OPEN, null, "map " + name + " missing from " + source);
         }
         return map;
     }
 
     private void requireLoaded() {
         if (!loaded || obj == null) {
-            throw new IllegalStateException("BPF object " + path + " is not loaded");
+            throw new IllegalStateException("BPF object " + source + " is not loaded");
         }
     }
 

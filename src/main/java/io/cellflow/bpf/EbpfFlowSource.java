@@ -80,7 +80,8 @@ public final class EbpfFlowSource implements AutoCloseable {
         List<AutoCloseable> taken = new ArrayList<>();
         try {
             // step: open, size and load the object (only the pair this target attaches)
-            BpfObject object = BpfObject.open(nat, settings.objectPath());
+            BpfObject object = settings.objectFile().isPresent() ? BpfObject.open(nat, settings.objectFile().get())
+                    : BpfObject.openBundled(nat);
             taken.add(object);
             object.setMaxEntries(FlowAbi.MAP_EVENTS, settings.ringBufferBytes());
             object.setMaxEntries(FlowAbi.MAP_FLOWS, settings.flowTableEntries());
@@ -107,8 +108,7 @@ public final class EbpfFlowSource implements AutoCloseable {
             // step: attach both directions (tc: inside the namespace, where ifindex and netlink live)
             List<HookAttachment> hooks = target instanceof AttachTarget.Cgroup c
                     ? attachCgroup(nat, ingress, egress, c.directory())
-                    : netns.call(netnsPath, () -> attachBoth(nat, settings.attach(), ingress, egress, ifindex,
-                            ifname));
+                    : attachBoth(nat, netns, netnsPath, settings.attach(), ingress, egress, ifindex, ifname);
             return new EbpfFlowSource(nat, netns, netnsPath, ifname, ifindex, object, hooks, ring, reg,
                     policyMaps, object.mapFd(FlowAbi.MAP_STATS), object.mapFd(FlowAbi.MAP_FLOWS), drainer,
                     tableSink);
@@ -144,23 +144,26 @@ public final class EbpfFlowSource implements AutoCloseable {
         return idx;
     }
 
-    private static List<HookAttachment> attachBoth(Native nat, EbpfSettings.Attach mode, int ingress, int egress,
-            int ifindex, String ifname) throws BpfException {
+    /** tc hooks are attached inside the namespace, where the ifindex and netlink live. */
+    private static List<HookAttachment> attachBoth(Native nat, NetnsExecutor netns, Path netnsPath,
+            EbpfSettings.Attach mode, int ingress, int egress, int ifindex, String ifname) throws BpfException {
         if (mode == EbpfSettings.Attach.TC) {
-            return attachTc(nat, ingress, egress, ifindex, ifname);
+            return netns.call(netnsPath, () -> attachTc(nat, ingress, egress, ifindex, ifname));
         }
-        List<HookAttachment> hooks = new ArrayList<>(2);
         try {
-            hooks.add(TcxLink.attach(nat, ingress, ifindex, true, ifname));
-            hooks.add(TcxLink.attach(nat, egress, ifindex, false, ifname));
-            return hooks;
+            // each TCX attach waits for an RCU grace period: both directions at once
+            NetnsExecutor.Pair<TcxLink, TcxLink> links = netns.callBoth(netnsPath,
+                    () -> TcxLink.attach(nat, ingress, ifindex, true, ifname),
+                    () -> TcxLink.attach(nat, egress, ifindex, false, ifname),
+                    done -> ((TcxLink) done).close());
+            return List.of(links.first(), links.second());
         } catch (BpfException e) {
-            hooks.forEach(HookAttachment::close);
-            if (mode == EbpfSettings.Attach.TCX) {
+            if (mode == EbpfSettings.Attach.TCX || e.stage() == BpfException.Stage.NETNS_NOT_FOUND
+                    || e.stage() == BpfException.Stage.NETNS_ENTER) {
                 throw e;
             }
             LOG.infof("TCX attach failed on %s (%s); using tc clsact filters", ifname, e.getMessage());
-            return attachTc(nat, ingress, egress, ifindex, ifname);
+            return netns.call(netnsPath, () -> attachTc(nat, ingress, egress, ifindex, ifname));
         }
     }
 

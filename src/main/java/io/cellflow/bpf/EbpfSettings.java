@@ -1,14 +1,15 @@
 package io.cellflow.bpf;
 
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * What the eBPF backend needs to know from configuration, validated once.
  *
- * @param objectPath the BPF object to load
+ * @param objectFile the BPF object file to load; empty: the one bundled in the jar
  * @param attach {@code tcx}, {@code tc}, or {@code auto} (TCX, then tc on kernels without it)
  */
-public record EbpfSettings(Path objectPath, Attach attach, int ringBufferBytes, int flowTableEntries,
+public record EbpfSettings(Optional<Path> objectFile, Attach attach, int ringBufferBytes, int flowTableEntries,
         int wakeupBytes) {
 
     public enum Attach {

@@ -25,6 +25,9 @@ public interface LibBpf {
 
     Pointer bpf_object__open_file(String path, Pointer opts);
 
+    /** opts: {@code struct bpf_object_open_opts}, of which we set {@code sz} and {@code object_name} */
+    Pointer bpf_object__open_mem(Pointer buf, long size, Pointer opts);
+
     int bpf_object__load(Pointer obj);
 
     void bpf_object__close(Pointer obj);

@@ -10,13 +10,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 
 /**
- * Runs actions inside a network namespace on one dedicated platform thread.
+ * Runs actions inside a network namespace on dedicated platform threads.
  *
  * <p>{@code setns(CLONE_NEWNET)} changes only the calling OS thread, so entering a namespace on a pooled or
  * virtual thread would leak the namespace into unrelated work. Here every action runs on a thread this class owns:
  * enter, act, restore. Sockets created by the action (netlink for tc, or any test socket) stay bound to the
  * namespace they were created in. If the thread cannot return to the host namespace it is retired and a fresh
- * thread serves the next action. Thread-safe; actions run one at a time.
+ * thread serves the next action. Thread-safe; {@link #call} actions run one at a time on the first thread;
+ * {@link #callBoth} runs two at once on both, for kernel calls that mostly wait (a TCX attach waits for an RCU
+ * grace period, so attaching ingress and egress side by side halves that part of a monitor start).
  */
 public final class NetnsExecutor implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(NetnsExecutor.class);
@@ -29,11 +31,12 @@ public final class NetnsExecutor implements AutoCloseable {
     }
 
     private final Native nat;
-    private volatile ExecutorService thread;
+    private final ExecutorService[] threads = new ExecutorService[2];
 
     public NetnsExecutor(Native nat) {
         this.nat = nat;
-        this.thread = newThread();
+        threads[0] = newThread();
+        threads[1] = newThread();
     }
 
     private static ExecutorService newThread() {
@@ -52,8 +55,63 @@ public final class NetnsExecutor implements AutoCloseable {
      *     setns fails, or whatever the action throws
      */
     public <T> T call(Path netns, Action<T> action) throws BpfException {
-        ExecutorService t = thread;
-        Future<T> f = t.submit((Callable<T>) () -> enterAndRun(netns, action));
+        return await(0, submit(0, netns, action), netns);
+    }
+
+    /**
+     * Runs {@code first} and {@code second} inside the namespace at the same time, each on its own thread, and
+     * returns both results once both are done. If either fails, the other's result is handed to
+     * {@code undoOnFailure} (when it succeeded) before the failure is thrown, so nothing is left half-done.
+     */
+    public <A, B> Pair<A, B> callBoth(Path netns, Action<A> first, Action<B> second, Undo undoOnFailure)
+            throws BpfException {
+        Future<B> fb = submit(1, netns, second);
+        A a;
+        try {
+            a = await(0, submit(0, netns, first), netns);
+        } catch (BpfException | RuntimeException e) {
+            try {
+                undoOnFailure.undo(await(1, fb, netns));
+            } catch (BpfException | RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        B b;
+        try {
+            b = await(1, fb, netns);
+        } catch (BpfException | RuntimeException e) {
+            undoOnFailure.undo(a);
+            throw e;
+        }
+        return new Pair<>(a, b);
+    }
+
+    /** Two results of {@link #callBoth}. */
+    public record Pair<A, B>(A first, B second) {}
+
+    /** Takes back what one half of {@link #callBoth} did when the other half failed. */
+    @FunctionalInterface
+    public interface Undo {
+        void undo(Object done);
+    }
+
+    private <T> Future<T> submit(int index, Path netns, Action<T> action) {
+        ExecutorService t;
+        synchronized (this) {
+            t = threads[index];
+        }
+        return t.submit((Callable<T>) () -> {
+            try {
+                return enterAndRun(netns, action);
+            } catch (RestoreFailed rf) {
+                retire(t, index);
+                throw rf.failure;
+            }
+        });
+    }
+
+    private static <T> T await(int index, Future<T> f, Path netns) throws BpfException {
         try {
             return f.get();
         } catch (InterruptedException e) {
@@ -61,10 +119,6 @@ public final class NetnsExecutor implements AutoCloseable {
             throw new BpfException(BpfException.Stage.NETNS_ENTER, "interrupted while waiting for " + netns, e);
         } catch (ExecutionException e) {
             Throwable c = e.getCause();
-            if (c instanceof RestoreFailed rf) {
-                retire(t);
-                throw rf.failure;
-            }
             if (c instanceof BpfException be) {
                 throw be;
             }
@@ -111,20 +165,30 @@ public final class NetnsExecutor implements AutoCloseable {
         }
     }
 
-    private synchronized void retire(ExecutorService broken) {
-        if (thread == broken) {
+    /**
+     * Called on the broken thread itself: later actions go to a fresh thread; actions already queued behind this
+     * one are cancelled (their callers get a CancellationException) rather than run in the wrong namespace.
+     */
+    private synchronized void retire(ExecutorService broken, int index) {
+        if (threads[index] == broken) {
             LOG.error("netns thread could not restore the host namespace; retiring it");
-            thread = newThread();
-            broken.shutdownNow();
+            threads[index] = newThread();
+            for (Runnable queued : broken.shutdownNow()) {
+                if (queued instanceof Future<?> f) {
+                    f.cancel(false);
+                }
+            }
         }
     }
 
     @Override
-    public void close() {
-        thread.shutdownNow();
+    public synchronized void close() {
+        for (ExecutorService t : threads) {
+            t.shutdownNow();
+        }
     }
 
-    /** Carries a restore failure out of the thread, so the caller retires it. */
+    /** Marks a restore failure inside the thread, so that the thread retires itself. */
     private static final class RestoreFailed extends RuntimeException {
         final BpfException failure;
 

@@ -2,7 +2,6 @@ package io.cellflow.monitor;
 
 import io.cellflow.bpf.AttachTarget;
 import io.cellflow.bpf.BpfException;
-import io.cellflow.bpf.BundledObject;
 import io.cellflow.bpf.EbpfFlowSource;
 import io.cellflow.bpf.EbpfSettings;
 import io.cellflow.bpf.KernelCounters;
@@ -79,12 +78,10 @@ public class EbpfBackend {
         }
     }
 
-    private EbpfSettings settings() throws BpfException {
-        // the bundled object is extracted once; an explicit path is used as given
+    private EbpfSettings settings() {
         CellflowConfig.Bpf bpf = config.bpf();
-        Path object = bpf.objectPath().isPresent() ? Path.of(bpf.objectPath().get()) : BundledObject.path();
-        return new EbpfSettings(object, EbpfSettings.Attach.valueOf(bpf.attachMode().name()), bpf.ringBufferBytes(),
-                bpf.flowTableEntries(), bpf.wakeupBytes());
+        return new EbpfSettings(bpf.objectPath().map(Path::of), EbpfSettings.Attach.valueOf(bpf.attachMode().name()),
+                bpf.ringBufferBytes(), bpf.flowTableEntries(), bpf.wakeupBytes());
     }
 
     /**

@@ -32,7 +32,7 @@ class PolicyMapsTest {
         String gap = TestNetwork.privilegeGap();
         Assumptions.assumeTrue(gap == null, "privileged BPF test skipped: " + gap);
         Native nat = Native.get();
-        try (BpfObject object = BpfObject.open(nat, BundledObject.path())) {
+        try (BpfObject object = BpfObject.openBundled(nat)) {
             object.load(FlowAbi.PROG_TC_INGRESS, FlowAbi.PROG_TC_EGRESS);
             PolicyMaps maps = new PolicyMaps(nat, object);
             assertEquals(FlowAbi.POLICY_OFF, ctl(nat, object)[0], "no policy until one is applied");
