@@ -78,7 +78,7 @@ def main():
     print("READY", flush=True)
 
     t0 = time.monotonic()
-    events = lost = missed = nbytes = 0
+    events = opened = lost = missed = nbytes = 0
     first = last = None
     lats = []
     pending = b""
@@ -92,7 +92,8 @@ def main():
             now = time.time_ns()
             nbytes += len(chunk)
             buf = pending + chunk
-            cut = buf.rfind(b"\n") + 1
+            cut = buf.rfind(b"\n\n") + 2  # whole frames only (0 when none is complete yet)
+            cut = 0 if cut == 1 else cut
             pending = buf[cut:]
             whole = buf[:cut]
             n = whole.count(b"event:flow.")  # every flow event the service published (opened, updated, closed)
@@ -108,12 +109,17 @@ def main():
                         tail = line.split(b'"missed":', 1)[1]
                         missed += int(tail.split(b",")[0].split(b"}")[0])
             if a.mode == "latency" and n:
-                i = whole.find(key)
-                while i >= 0:
-                    j = i + len(key)
-                    k = whole.index(b'"', j)
-                    lats.append((now - rfc3339_ns(whole[j:k].decode())) / 1000.0)
-                    i = whole.find(key, k)
+                # only flow.opened: its observed_at is the packet that made the record; a flow.updated or
+                # flow.closed carries the flow's first-packet time too, so its "latency" would be the flow's age
+                for frame in whole.split(b"\n\n"):
+                    if b"event:flow.opened\n" not in frame:
+                        continue
+                    opened += 1
+                    i = frame.find(key)
+                    if i >= 0:
+                        j = i + len(key)
+                        k = frame.index(b'"', j)
+                        lats.append((now - rfc3339_ns(frame[j:k].decode())) / 1000.0)
     except (Stop, OSError, http.client.HTTPException):
         pass
     signal.alarm(0)
@@ -124,7 +130,7 @@ def main():
            f"first_to_last_s={(last - first) if first is not None else 0:.3f}")
     if a.mode == "latency":
         s = sorted(lats)
-        out += (f" lat_n={len(s)} lat_p50_us={pct(s, 0.5):.0f} lat_p99_us={pct(s, 0.99):.0f}"
+        out += (f" opened={opened} lat_n={len(s)} lat_p50_us={pct(s, 0.5):.0f} lat_p99_us={pct(s, 0.99):.0f}"
                 f" lat_p999_us={pct(s, 0.999):.0f} lat_max_us={(s[-1] if s else 0):.0f}")
         if a.out:
             with open(a.out, "w") as f:

@@ -116,18 +116,19 @@ def received(test):
     out = []
     for r in REPS:
         f = RUNS.get((test, r), {})
-        if num(f.get("client_events")) is not None and num(f.get("gen_sent")):
-            out.append(num(f["client_events"]) / num(f["gen_sent"]))
+        got = f.get("client_opened", f.get("client_events"))  # latency mode: flow.opened only
+        if num(got) is not None and num(f.get("gen_sent")):
+            out.append(num(got) / num(f["gen_sent"]))
     return out
 
 
-row("latency test: events received / packets sent", received("cf_latency"), [], "{:.3f}")
+row("latency test: flow.opened received / packets sent", received("cf_latency"), [], "{:.3f}")
 low = vals("cf_latency_low", "gen_pps")
 if low:
     for key, label in (("client_lat_p50_us", "p50"), ("client_lat_p99_us", "p99"), ("client_lat_p999_us", "p999")):
         row(f"light load: latency {label} (ms) at ~{fmt(med(low), '{:.0f}')} ev/s",
             [v / 1000 for v in vals("cf_latency_low", key)], [], "{:.2f}")
-    row("light load: events received / packets sent", received("cf_latency_low"), [], "{:.3f}")
+    row("light load: flow.opened received / packets sent", received("cf_latency_low"), [], "{:.3f}")
 # --- monitor start
 row("BPF object load + verify alone (bpftool loadall, ms)", vals("cf_load", "load_ms"), vals("ref_load", "load_ms"),
     "{:.1f}")
