@@ -12,7 +12,10 @@
 #   LAT_RATE=10000 events/s (new flows/s) of the latency test; LAT_LOW_RATE=1000 a second, light-load one
 #   PORT=18080     service port (127.0.0.1)
 #   SVC_CPU=1      CPU the service and the SSE client are pinned to ("" = not pinned); the generator uses CPU 0
-#   CF_OPTS=""     extra -D options for the service (e.g. "-Dcellflow.bpf.ring-buffer-bytes=1048576")
+#   CF_OPTS=""     extra -D options for the service (e.g. "-Dcellflow.flows.drain-interval=1s")
+#   CF_DRAIN=250ms flow-table drain interval of the service (the reference's newflow --drain-ms 250)
+#   CF_RING_KB=4096  ring buffer of the benchmark cell (POST ring_buffer_bytes), the reference's newflow --rb-kb;
+#                  the cells test keeps the service default
 #   OUT=bench/results/<timestamp>
 #
 # Topology (like the reference's; nothing else is touched, nothing leaves the box):
@@ -40,6 +43,10 @@ LAT_LOW_RATE=${LAT_LOW_RATE:-1000}
 PORT=${PORT:-18080}
 SVC_CPU=${SVC_CPU-1}
 CF_OPTS=${CF_OPTS:-}
+CF_RING_KB=${CF_RING_KB:-4096}
+CF_DRAIN=${CF_DRAIN:-250ms}
+[[ $CF_DRAIN =~ ^[0-9]+(ms|s)$ ]] || { echo "CF_DRAIN must look like 250ms or 1s" >&2; exit 2; }
+[[ $CF_RING_KB =~ ^[0-9]+$ ]] || { echo "CF_RING_KB must be a number of KiB" >&2; exit 2; }
 OUT=${OUT:-bench/results/$(date +%Y%m%d-%H%M%S)}
 
 REF_SRC=$ROOT/../shared/perf-baseline
@@ -267,7 +274,7 @@ svc_start() { # tag
 	fi
 	# shellcheck disable=SC2086
 	(ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "${pin[@]}" java "${jvm[@]}" -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$PORT" \
-		$CF_OPTS -jar "$JAR") >"$SVC_LOG" 2>&1 &
+		-Dcellflow.flows.drain-interval="$CF_DRAIN" $CF_OPTS -jar "$JAR") >"$SVC_LOG" 2>&1 &
 	SVC_PID=$!
 	PIDS+=("$SVC_PID")
 	for i in $(seq 1 600); do
@@ -282,9 +289,11 @@ svc_stop() {
 	[[ -n $SVC_PID ]] || return 0
 	stop_pid "$SVC_PID" 15; untrack "$SVC_PID"; SVC_PID=""
 }
-cf_post() { # id netns if -> "http_code time_total_s"
+cf_post() { # id netns if [ring_bytes] -> "http_code time_total_s"
+	local ring=""
+	[[ -n ${4:-} ]] && ring=",\"ring_buffer_bytes\":$4"
 	curl -s -m 30 -o /dev/null -w '%{http_code} %{time_total}' -X POST -H 'Content-Type: application/json' \
-		-d "{\"netns\":\"/run/netns/$2\",\"interface\":\"$3\"}" "$BASE/cells/$1/monitor"
+		-d "{\"netns\":\"/run/netns/$2\",\"interface\":\"$3\"$ring}" "$BASE/cells/$1/monitor"
 }
 cf_delete() { curl -s -m 30 -o /dev/null -w '%{http_code} %{time_total}' -X DELETE "$BASE/cells/$1/monitor"; }
 cf_counters() { # id -> "events=.. ring_buffer_losses=.. ..."
@@ -295,6 +304,10 @@ try:
     print(" ".join(f"{k}={v}" for k, v in c.items()))
 except Exception:
     print("counters_error=1")'
+}
+cf_drain_metrics() { # -> "entries seconds" drained so far by the service (every cell)
+	curl -s -m 10 "$BASE/q/metrics" | awk '/^cellflow_drain_entries_total /{ e = $2 } /^cellflow_drain_table_seconds_total /{ s = $2 }
+		END { printf "%s %s", (e == "" ? 0 : e), (s == "" ? 0 : s) }'
 }
 svc_prog_ids() { # BPF program ids the service holds (prog and link fds), unique
 	grep -h '^prog_id:' /proc/"$SVC_PID"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -u | tr '\n' ' '
@@ -318,7 +331,8 @@ run_cf() {
 	local rep=$1 test=$2 mode=$3; shift 3
 	local st=0 id=b-$test-$rep post t0 t1 c0 c1 gen ids="" rt0 rt1 ns="" cl="" ctr prev cur i ev secs drops
 	[[ $test == *_st ]] && st=1
-	post=$(cf_post "$id" "$NS_C" "$IF_C")
+	# the benchmark cell gets the reference's ring size (its newflow runs use --rb-kb $CF_RING_KB too)
+	post=$(cf_post "$id" "$NS_C" "$IF_C" $((CF_RING_KB * 1024)))
 	[[ ${post%% *} == 201 ]] || { log "$test: POST monitor -> $post"; echo "rep=$rep test=$test error=post" >>"$RAW"; return 1; }
 	if [[ $mode != none ]]; then
 		CL_OUT=$OUT/client.$test.$rep.txt
@@ -338,6 +352,8 @@ run_cf() {
 		# shellcheck disable=SC2086
 		rt0=$(bpf_rt $ids)
 	fi
+	local dr0 dr1
+	dr0=$(cf_drain_metrics)
 	c0=$(proc_ticks "$SVC_PID")
 	t0=$(now_ns)
 	gen_run "$@"
@@ -367,6 +383,7 @@ run_cf() {
 		[[ -n $cl ]] || { log "$test: no CLIENT line: $(tail -3 "$CL_OUT")"; cl="client_error=1"; }
 	fi
 	ctr=$(cf_counters "$id")
+	dr1=$(cf_drain_metrics)
 	cf_delete "$id" >/dev/null
 	# drops: records the kernel could not reserve + events the service dropped for this client (also reported
 	# in-band as "missed") + events published but never received (still queued when the client stopped)
@@ -381,6 +398,8 @@ run_cf() {
 		drops=$((drops + ${slow:-0} + und))
 		extra=" undelivered=$und$(awk -v e="${ev:-0}" -v s="${secs:-0}" 'BEGIN { printf " ev_per_s=%.0f", (s > 0 ? e / s : 0) }')"
 	fi
+	extra="$extra $(awk -v a="$dr0" -v b="$dr1" 'BEGIN { split(a, x, " "); split(b, y, " "); n = y[1] - x[1];
+		printf "drained=%d drain_us_per_1k=%s", n, (n > 0 ? sprintf("%.1f", (y[2] - x[2]) * 1e9 / n) : "") }')"
 	echo "rep=$rep test=$test $gen cpu_pct=$(cpu_pct "$c0" "$c1" $((t1 - t0))) $ns $ctr $cl drops=$drops$extra" >>"$RAW"
 }
 last_field() { # test key -> value from the last raw line of that test
@@ -421,7 +440,7 @@ zero_drop() {
 	fi
 }
 WB="--wakeup-bytes 65536 --poll-ms 10"
-NF_REF="--mode agg --rb-kb 4096 --drain-ms 250 $WB"
+NF_REF="--mode agg --rb-kb $CF_RING_KB --drain-ms 250 $WB"
 ref_paced() { run_ref "$1" "$2" "$NF_REF" cfbgen --flows 0 --rate "$3" --duration "$DUR"; }
 cf_paced() { run_cf "$1" "$2" count cfbgen --flows 0 --rate "$3" --duration "$DUR"; }
 
@@ -537,7 +556,7 @@ fi
 {
 	echo "cellflow benchmark: $(date -Iseconds), kernel $(uname -r), $(nproc) CPUs, DUR=${DUR}s, REPS=$REPS," \
 		"CELLS='$CELLS', UDP payload ${SIZE}B, FLOWS=$FLOWS, LAT_RATE=$LAT_RATE/s, LAT_LOW_RATE=$LAT_LOW_RATE/s, service pinned to CPU '${SVC_CPU}'," \
-		"CF_OPTS='$CF_OPTS', commit $(git rev-parse --short HEAD 2>/dev/null)"
+		"CF_DRAIN=$CF_DRAIN, CF_RING_KB=$CF_RING_KB, CF_OPTS='$CF_OPTS', commit $(git rev-parse --short HEAD 2>/dev/null)"
 	echo
 	python3 "$ROOT/bench/summarize.py" "$RAW" "$OUT/jmh.json"
 } >"$OUT/summary.md"

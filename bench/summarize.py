@@ -105,6 +105,10 @@ row("new flows/s delivered with 0 drops", vals("cf_zero_drop", "ev_per_s"), vals
     "{:.0f}", "≥ 0.95× ref", lambda c, r, q: q >= 0.95)
 row("consumer CPU % at that rate", vals("cf_zero_drop", "cpu"), vals("ref_zero_drop", "cpu"), "{:.1f}",
     "≤ 3× ref", lambda c, r, q: q <= 3.0)
+row("drain: µs per 1k flows (lookup_and_delete_batch + processing, in traffic)", vals("cf_newflow", "drain_us_per_1k"),
+    vals("ref_newflow_wb", "drain_us_per_1k"), "{:.0f}")
+row("drain: flows drained in the new-flow window", vals("cf_newflow", "drained"), vals("ref_newflow_wb", "drained"),
+    "{:.0f}")
 # --- latency
 lat_rate = [v for v in vals("cf_latency", "gen_pps")]
 for key, label, tgt in (("client_lat_p50_us", "p50", None), ("client_lat_p99_us", "p99", 5.0),

@@ -3,6 +3,7 @@ package io.cellflow.bpf;
 import io.cellflow.flow.FlowAbi;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.concurrent.atomic.LongAdder;
 import jnr.ffi.Pointer;
 
 /**
@@ -36,6 +37,8 @@ public final class FlowTableDrainer {
     private final Pointer outBatch;
     private final Pointer count;
     private volatile boolean batchUnsupported;
+    private final LongAdder drainedEntries = new LongAdder();
+    private final LongAdder drainNanos = new LongAdder();
 
     public FlowTableDrainer(Native nat) {
         this.nat = nat;
@@ -48,7 +51,21 @@ public final class FlowTableDrainer {
 
     /** @return entries drained */
     public synchronized int drain(int mapFd, Sink sink) {
-        return batchUnsupported ? iterate(mapFd, sink) : batch(mapFd, sink);
+        long t0 = System.nanoTime();
+        int n = batchUnsupported ? iterate(mapFd, sink) : batch(mapFd, sink);
+        drainNanos.add(System.nanoTime() - t0);
+        drainedEntries.add(n);
+        return n;
+    }
+
+    /** Entries drained so far, by every cell. */
+    public long drainedEntries() {
+        return drainedEntries.sum();
+    }
+
+    /** Time spent in {@link #drain} so far: the kernel's batch calls and the sink's work on every entry. */
+    public double drainSeconds() {
+        return drainNanos.sum() / 1e9;
     }
 
     private int batch(int mapFd, Sink sink) {

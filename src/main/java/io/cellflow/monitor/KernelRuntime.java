@@ -8,6 +8,7 @@ import io.cellflow.bpf.NetnsExecutor;
 import io.cellflow.bpf.RingBufferPoller;
 import io.cellflow.config.CellflowConfig;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.annotation.PreDestroy;
@@ -57,6 +58,13 @@ public class KernelRuntime {
         this.netns = x;
         this.poller = p;
         this.drainer = n != null && n.libbpfMissing() == null ? new FlowTableDrainer(n) : null;
+        if (drainer != null) {
+            FunctionCounter.builder("cellflow.drain.entries", drainer, FlowTableDrainer::drainedEntries)
+                    .description("flow-table entries drained, every cell").register(meters);
+            FunctionCounter.builder("cellflow.drain.table.seconds", drainer, FlowTableDrainer::drainSeconds)
+                    .description("time spent draining flow tables (kernel batch calls and the events they make)")
+                    .register(meters);
+        }
         this.unavailableReason = n == null ? why : null;
         this.ebpfUnavailableReason = n == null ? why : n.libbpfMissing() != null ? n.libbpfMissing()
                 : p == null ? why : new BpfFeatureProbe(n).programLoadBlocked();
