@@ -1,6 +1,8 @@
 package io.cellflow.api;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -18,8 +20,11 @@ import java.util.function.Predicate;
  * Writes stream items as Server-Sent Events frames, a whole batch into one buffer: a flow is {@code id:SEQUENCE}
  * (all-cells stream: {@code id:CELL:SEQUENCE}), {@code event:KIND}, {@code data:} one NetworkFlowDecision and a blank
  * line; a {@code lost} notice has no id and {@code data:{"missed":N,"cause":"..."}}; a heartbeat is the comment
- * {@code :heartbeat}. The JSON comes from the application's ObjectMapper (snake_case, absent fields omitted), one
- * generator per batch straight into the buffer: no String per event. Thread-safe.
+ * {@code :heartbeat}. One JSON generator per batch writes straight into the buffer: no String per event. A
+ * decision is written field by field through the streaming API, the same bytes the application's ObjectMapper makes
+ * of it (snake_case, absent fields omitted, {@code protocol} always; SseEncoderTest compares the two) without
+ * databind's per-value setup and reflective accessor calls, which were a quarter of the event loop's time at
+ * 50k events/s. Thread-safe.
  */
 @Singleton
 class SseEncoder {
@@ -62,7 +67,7 @@ class SseEncoder {
             g.writeRaw("\nevent:");
             g.writeRaw(f.kind().sseName());
             g.writeRaw("\ndata:");
-            decisions.writeValue(g, f.decision());
+            writeDecision(g, f.decision());
             g.writeRaw("\n\n");
         } else if (item instanceof StreamItem.Lost lost) {
             g.writeRaw("event:lost\ndata:");
@@ -73,6 +78,77 @@ class SseEncoder {
             g.writeRaw("\n\n");
         } else {
             g.writeRaw(":heartbeat\n\n");
+        }
+    }
+
+    private static final SerializableString SCHEMA_VERSION = new SerializedString("schema_version");
+    private static final SerializableString CELL_ID = new SerializedString("cell_id");
+    private static final SerializableString RUN_ID = new SerializedString("run_id");
+    private static final SerializableString DECISION_ID = new SerializedString("decision_id");
+    private static final SerializableString DIRECTION = new SerializedString("direction");
+    private static final SerializableString DECISION = new SerializedString("decision");
+    private static final SerializableString REASON_CODE = new SerializedString("reason_code");
+    private static final SerializableString NFT_RULE_REF = new SerializedString("nft_rule_ref");
+    private static final SerializableString SRC_ADDR = new SerializedString("src_addr");
+    private static final SerializableString SRC_PORT = new SerializedString("src_port");
+    private static final SerializableString DST_ADDR = new SerializedString("dst_addr");
+    private static final SerializableString DST_PORT = new SerializedString("dst_port");
+    private static final SerializableString PROTOCOL = new SerializedString("protocol");
+    private static final SerializableString PACKET_COUNT = new SerializedString("packet_count");
+    private static final SerializableString BYTE_COUNT = new SerializedString("byte_count");
+    private static final SerializableString POLICY_DIGEST = new SerializedString("policy_digest");
+    private static final SerializableString KEYSET_ID = new SerializedString("keyset_id");
+    private static final SerializableString ISSUER_KID = new SerializedString("issuer_kid");
+    private static final SerializableString CORRELATION_ID = new SerializedString("correlation_id");
+    private static final SerializableString OBSERVED_AT = new SerializedString("observed_at");
+
+    /** NetworkFlowDecision's JSON, in its @JsonPropertyOrder; null fields left out except protocol. */
+    static void writeDecision(JsonGenerator g, NetworkFlowDecision d) throws IOException {
+        g.writeStartObject();
+        string(g, SCHEMA_VERSION, d.schemaVersion());
+        string(g, CELL_ID, d.cellId());
+        string(g, RUN_ID, d.runId());
+        string(g, DECISION_ID, d.decisionId());
+        string(g, DIRECTION, d.direction() == null ? null : d.direction().json());
+        string(g, DECISION, d.decision() == null ? null : d.decision().json());
+        string(g, REASON_CODE, d.reasonCode());
+        string(g, NFT_RULE_REF, d.nftRuleRef());
+        string(g, SRC_ADDR, d.srcAddr());
+        if (d.srcPort() != null) {
+            g.writeFieldName(SRC_PORT);
+            g.writeNumber(d.srcPort().intValue());
+        }
+        string(g, DST_ADDR, d.dstAddr());
+        if (d.dstPort() != null) {
+            g.writeFieldName(DST_PORT);
+            g.writeNumber(d.dstPort().intValue());
+        }
+        g.writeFieldName(PROTOCOL);
+        if (d.protocol() == null) {
+            g.writeNull();
+        } else {
+            g.writeString(d.protocol());
+        }
+        if (d.packetCount() != null) {
+            g.writeFieldName(PACKET_COUNT);
+            g.writeNumber(d.packetCount().longValue());
+        }
+        if (d.byteCount() != null) {
+            g.writeFieldName(BYTE_COUNT);
+            g.writeNumber(d.byteCount().longValue());
+        }
+        string(g, POLICY_DIGEST, d.policyDigest());
+        string(g, KEYSET_ID, d.keysetId());
+        string(g, ISSUER_KID, d.issuerKid());
+        string(g, CORRELATION_ID, d.correlationId());
+        string(g, OBSERVED_AT, d.observedAt());
+        g.writeEndObject();
+    }
+
+    private static void string(JsonGenerator g, SerializableString name, String value) throws IOException {
+        if (value != null) {
+            g.writeFieldName(name);
+            g.writeString(value);
         }
     }
 

@@ -64,4 +64,28 @@ class SseEncoderTest {
         assertEquals(SseConnection.BATCH, out.split("\n\n", -1).length - 1);
         assertEquals(SseConnection.BATCH, out.lines().filter(l -> l.startsWith("data:{")).count());
     }
+
+    @Test
+    void theStreamingWriterMakesTheObjectMappersBytesWhateverIsAbsent() throws Exception {
+        java.util.Random r = new java.util.Random(42);
+        String[] texts = {null, "", "a", "c\u00e9ll \"q\"\n\t\u0001", "198.18.0.1", "\ud83d\ude00"};
+        for (int i = 0; i < 2000; i++) {
+            NetworkFlowDecision d = new NetworkFlowDecision(pick(r, texts), pick(r, texts), pick(r, texts),
+                    pick(r, texts), r.nextBoolean() ? null : Direction.values()[r.nextInt(Direction.values().length)],
+                    r.nextBoolean() ? null : Decision.values()[r.nextInt(Decision.values().length)], pick(r, texts),
+                    pick(r, texts), pick(r, texts), r.nextBoolean() ? null : r.nextInt(65536), pick(r, texts),
+                    r.nextBoolean() ? null : r.nextInt(), pick(r, texts), r.nextBoolean() ? null : r.nextLong(),
+                    r.nextBoolean() ? null : Long.MAX_VALUE, pick(r, texts), pick(r, texts), pick(r, texts),
+                    pick(r, texts), pick(r, texts));
+            java.io.StringWriter out = new java.io.StringWriter();
+            try (com.fasterxml.jackson.core.JsonGenerator g = JSON.getFactory().createGenerator(out)) {
+                SseEncoder.writeDecision(g, d);
+            }
+            assertEquals(JSON.writeValueAsString(d), out.toString(), d.toString());
+        }
+    }
+
+    private static String pick(java.util.Random r, String[] texts) {
+        return texts[r.nextInt(texts.length)];
+    }
 }
