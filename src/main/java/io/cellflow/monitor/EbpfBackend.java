@@ -45,7 +45,7 @@ public class EbpfBackend {
         try {
             FlowLedger ledger = new FlowLedger(hub, config.flows().idleTimeout().toNanos());
             EbpfFlowSource source = EbpfFlowSource.start(runtime.nat(), runtime.netns(), runtime.poller(),
-                    settings(), target(spec),
+                    settings(spec), target(spec),
                     spec.policy() == null ? null : PolicyTables.of(spec.policy()),
                     new DecodingSink(spec.cellId(), ledger), runtime.drainer(),
                     (keys, ko, values, vo) -> ledger.drained(FlowRecordCodec.decodeKey(keys, ko),
@@ -79,12 +79,22 @@ public class EbpfBackend {
         }
     }
 
-    private EbpfSettings settings() throws BpfException {
+    /**
+     * The configuration, with the monitor's own ring size when it asks for one; the wakeup threshold is then capped
+     * at a quarter of that ring, so a small ring still wakes the poller with three quarters of it free.
+     */
+    private EbpfSettings settings(MonitorSpec spec) throws BpfException {
         // the bundled object is extracted once; an explicit path is used as given
         CellflowConfig.Bpf bpf = config.bpf();
         Path object = bpf.objectPath().isPresent() ? Path.of(bpf.objectPath().get()) : BundledObject.path();
-        return new EbpfSettings(object, EbpfSettings.Attach.valueOf(bpf.attachMode().name()), bpf.ringBufferBytes(),
-                bpf.flowTableEntries(), bpf.wakeupBytes());
+        int ring = bpf.ringBufferBytes();
+        int wakeup = bpf.wakeupBytes();
+        if (spec.ringBufferBytes() != null) {
+            ring = spec.ringBufferBytes();
+            wakeup = Math.min(wakeup, ring / 4);
+        }
+        return new EbpfSettings(object, EbpfSettings.Attach.valueOf(bpf.attachMode().name()), ring,
+                bpf.flowTableEntries(), wakeup);
     }
 
     /**
@@ -172,6 +182,11 @@ public class EbpfBackend {
         @Override
         public double fillRatio() {
             return source.ringFillRatio();
+        }
+
+        @Override
+        public Integer ringBufferBytes() {
+            return source.ringBufferBytes();
         }
 
         /** The source's close delivers the last records and counts; then every flow still open closes. */
