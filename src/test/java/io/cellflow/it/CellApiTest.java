@@ -47,7 +47,7 @@ class CellApiTest {
                 .body("state", equalTo("running"))
                 .body("interface", equalTo(TestNetwork.CELL_IF))
                 .body("netns", equalTo(net.cellNetnsPath()))
-                .body("ring_buffer_bytes", equalTo(262144))
+                .body("ring_buffer_bytes", equalTo(65536))
                 .body("started_at", notNullValue());
         try {
             given().contentType(ContentType.JSON).body(body(net.cellNetnsPath(), TestNetwork.CELL_IF))
