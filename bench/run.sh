@@ -272,8 +272,11 @@ svc_start() { # tag
 		# pinned to one CPU, but keep the JVM's 2-CPU ergonomics (GC, pools) of an unpinned service here
 		jvm=(-XX:ActiveProcessorCount="$(nproc)")
 	fi
+	# launched as README "Memory" and scripts/demo.sh launch it (small initial heap, native heap trimmed)
 	# shellcheck disable=SC2086
-	(ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "${pin[@]}" java "${jvm[@]}" -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$PORT" \
+	(ulimit -n "$(ulimit -Hn)" 2>/dev/null; export MALLOC_ARENA_MAX=2
+	exec "${pin[@]}" java "${jvm[@]}" -Xms32m -XX:TrimNativeHeapInterval=5000 \
+		-Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$PORT" \
 		-Dcellflow.flows.drain-interval="$CF_DRAIN" $CF_OPTS -jar "$JAR") >"$SVC_LOG" 2>&1 &
 	SVC_PID=$!
 	PIDS+=("$SVC_PID")

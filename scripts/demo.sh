@@ -164,7 +164,8 @@ fi
 # e. the service
 step "starting cellflow on 127.0.0.1:$PORT (log: $LOG)"
 mkdir -p target
-java "-Dquarkus.http.port=$PORT" -jar "$JAR" </dev/null >"$LOG" 2>&1 &
+# memory flags as in README "Memory" and Dockerfile.jvm
+MALLOC_ARENA_MAX=2 java -Xms32m -XX:TrimNativeHeapInterval=5000 "-Dquarkus.http.port=$PORT" -jar "$JAR" </dev/null >"$LOG" 2>&1 &
 service_pid=$!
 printf '    waiting for %s/q/health/ready ' "$BASE"
 ready=0

@@ -48,7 +48,7 @@ public class CellResource {
     @Operation(summary = "Start monitoring a cell's interface")
     @APIResponse(responseCode = "201", description = "the monitor runs",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = MonitorView.class)))
-    @APIResponse(responseCode = "400", description = "bad cell id, body, netns form, interface name or policy (field names the member, e.g. policy.rules[2].cidr)", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "400", description = "bad cell id, body, netns form, interface name, ring_buffer_bytes or policy (field names the member, e.g. policy.rules[2].cidr)", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "404", description = "network namespace not found", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "409", description = "cell already monitored", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "413", description = "request body too large")
@@ -65,11 +65,12 @@ public class CellResource {
             throw MonitorException.invalid(cellId, "cgroup",
                     "a cell is either netns + interface or cgroup, not both");
         }
-        CellMonitor monitor = registry.start(MonitorInputs.keys(body.cgroup() != null
+        CellMonitor monitor = registry.start(MonitorInputs.ringBufferBytes(MonitorInputs.keys(body.cgroup() != null
                 ? MonitorInputs.cgroupSpec(cellId, body.cgroup(), body.backend(), body.runId(), body.correlationId(),
                         body.policy())
                 : MonitorInputs.spec(cellId, body.netns(), body.interfaceName(), body.backend(), body.runId(),
-                        body.correlationId(), body.policy()), body.keysetId(), body.issuerKid()));
+                        body.correlationId(), body.policy()), body.keysetId(), body.issuerKid()),
+                body.ringBufferBytes()));
         return Response.created(URI.create("/cells/" + cellId + "/monitor")).entity(MonitorView.of(monitor))
                 .build();
     }

@@ -28,6 +28,9 @@ public record MonitorView(
         @Schema(description = "packets the policy dropped (eBPF: counted in the kernel; nflog: deny log messages"
                 + " received); absent: no policy")
         Long deniedPackets,
+        @Schema(description = "bytes of the cell's eBPF ring buffer (the request's ring_buffer_bytes, else"
+                + " cellflow.bpf.ring-buffer-bytes); absent: nflog backend")
+        Integer ringBufferBytes,
         MonitorCounters counters) {
 
     static MonitorView of(CellMonitor m) {
@@ -45,6 +48,7 @@ public record MonitorView(
                 m.fallbackReason(),
                 m.policyDigest(),
                 m.policyDigest() == null ? null : m.deniedPackets(),
+                m.ringBufferBytes(),
                 m.counters());
     }
 }

@@ -1,6 +1,7 @@
 package io.cellflow.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.cellflow.monitor.MonitorException;
 import jakarta.ws.rs.WebApplicationException;
@@ -24,8 +25,18 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response unknownField(UnrecognizedPropertyException e) {
         return new Problem("about:blank", "Bad Request", 400, "unknown field \"" + e.getPropertyName()
-                + "\"; known fields: netns, interface, backend, run_id, correlation_id, policy", null, e.getPropertyName(),
+                + "\"; known fields: netns, interface, cgroup, backend, run_id, correlation_id, keyset_id, issuer_kid,"
+                + " policy, ring_buffer_bytes", null, e.getPropertyName(),
                 null, null, null).toResponse();
+    }
+
+    /** A member of the wrong type ({@code "ring_buffer_bytes": "big"}): 400 naming the member. */
+    @ServerExceptionMapper
+    public Response wrongType(MismatchedInputException e) {
+        String field = e.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName()
+                : "[" + r.getIndex() + "]").reduce((x, y) -> y.startsWith("[") ? x + y : x + "." + y).orElse(null);
+        return new Problem("about:blank", "Bad Request", 400, "malformed JSON body: " + e.getOriginalMessage(), null,
+                field, null, null, null).toResponse();
     }
 
     @ServerExceptionMapper

@@ -26,4 +26,8 @@ public record StartMonitorRequest(
         JsonNode policy,
         @Schema(description = "instead of netns + interface: a cgroup v2 directory whose processes' traffic is"
                 + " monitored with cgroup_skb hooks (eBPF only)", example = "/sys/fs/cgroup/unified/cell-1")
-        String cgroup) {}
+        String cgroup,
+        @Schema(description = "eBPF ring buffer of this cell in bytes: a power of two from 16384 (16 KiB) to"
+                + " 67108864 (64 MiB); absent: cellflow.bpf.ring-buffer-bytes. Resident memory per cell is about"
+                + " this size; a busy cell wants more, a quiet one less", example = "65536")
+        Long ringBufferBytes) {}

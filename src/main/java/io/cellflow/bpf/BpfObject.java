@@ -1,5 +1,6 @@
 package io.cellflow.bpf;
 
+import com.kenai.jffi.MemoryIO;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import jnr.ffi.Pointer;
@@ -113,26 +114,42 @@ public final class BpfObject implements AutoCloseable {
      * verifier's log: libbpf retries a failed load with logging on into the buffers given here.
      */
     public void load(String... programs) throws BpfException {
-        Pointer[] logs = new Pointer[programs.length];
-        for (int i = 0; i < programs.length; i++) {
-            Pointer prog = nat.libbpf().bpf_object__find_program_by_name(obj, programs[i]);
-            if (prog == null) {
-                throw new BpfException(BpfException.Stage.OPEN, null,
-                        "program " + programs[i] + " missing from " + source, source);
+        // the logs are freed right after the load, not when the GC finds their Pointers: 128 KiB per monitor start
+        // otherwise stay resident until then (~100 MB after 1000 starts on an idle heap)
+        MemoryIO io = MemoryIO.getInstance();
+        Pointer[] progs = new Pointer[programs.length];
+        long[] logs = new long[programs.length];
+        try {
+            for (int i = 0; i < programs.length; i++) {
+                progs[i] = nat.libbpf().bpf_object__find_program_by_name(obj, programs[i]);
+                if (progs[i] == null) {
+                    throw new BpfException(BpfException.Stage.OPEN, null,
+                            "program " + programs[i] + " missing from " + source, source);
+                }
+                logs[i] = io.allocateMemory(VERIFIER_LOG_BYTES, false);
+                io.putByte(logs[i], (byte) 0); // libbpf writes it only when a load fails
+                nat.libbpf().bpf_program__set_log_buf(progs[i], nat.wrap(logs[i], VERIFIER_LOG_BYTES),
+                        VERIFIER_LOG_BYTES);
             }
-            logs[i] = nat.allocate(VERIFIER_LOG_BYTES);
-            nat.libbpf().bpf_program__set_log_buf(prog, logs[i], VERIFIER_LOG_BYTES);
-        }
-        int rc = nat.libbpf().bpf_object__load(obj);
-        if (rc != 0) {
-            StringBuilder log = new StringBuilder();
-            for (Pointer p : logs) {
-                log.append(p.getString(0, VERIFIER_LOG_BYTES, java.nio.charset.StandardCharsets.UTF_8));
+            int rc = nat.libbpf().bpf_object__load(obj);
+            if (rc != 0) {
+                StringBuilder log = new StringBuilder();
+                for (long p : logs) {
+                    log.append(new String(io.getZeroTerminatedByteArray(p, VERIFIER_LOG_BYTES),
+                            java.nio.charset.StandardCharsets.UTF_8));
+                }
+                throw new BpfException(BpfException.Stage.LOAD, Errno.of(rc), "kernel refused to load " + source,
+                        VerifierLog.excerpt(log.toString()));
             }
-            throw new BpfException(BpfException.Stage.LOAD, Errno.of(rc), "kernel refused to load " + source,
-                    VerifierLog.excerpt(log.toString()));
+            loaded = true;
+        } finally {
+            for (int i = 0; i < logs.length; i++) {
+                if (logs[i] != 0) {
+                    nat.libbpf().bpf_program__set_log_buf(progs[i], null, 0);
+                    io.freeMemory(logs[i]);
+                }
+            }
         }
-        loaded = true;
     }
 
     public int programFd(String name) throws BpfException {

@@ -235,6 +235,11 @@ public final class EbpfFlowSource implements AutoCloseable {
         return closed ? PolicyCounters.ZERO : policy.counters();
     }
 
+    /** Size of the cell's ring buffer (its data area) in bytes. */
+    public int ringBufferBytes() {
+        return ring.capacity();
+    }
+
     /** Fraction of the ring holding records not yet consumed. */
     public double ringFillRatio() {
         return (double) ring.pendingBytes() / ring.capacity();

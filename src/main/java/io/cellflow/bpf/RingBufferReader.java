@@ -12,15 +12,19 @@ import jnr.ffi.Pointer;
  * does, without a callback into Java from native code.
  *
  * <p>Layout (kernel/bpf/ringbuf.c): page 0 holds {@code consumer_pos} (we write it), page 1 {@code producer_pos}
- * (the kernel writes it), then the data area, mapped twice back to back so a record that wraps around the end
- * reads as one contiguous slice. Each record starts with an 8-byte header: a u32 length whose bit 31 says
- * "still being written" (busy) and bit 30 "discarded", then a u32 page offset we do not need; records are
- * 8-byte aligned. Positions only grow; {@code pos & mask} is the offset in the data area.
+ * (the kernel writes it), then the data area. The kernel maps the data area twice back to back so that a record
+ * wrapping around the end reads contiguously, and libbpf maps both copies; we map it once (a read-only mapping
+ * of any length up to the full size is allowed), which halves the ring's resident pages, and copy the rare
+ * record that wraps into a scratch buffer kept for the next one. Each record starts with an 8-byte header: a
+ * u32 length whose bit 31 says "still being written" (busy) and bit 30 "discarded", then a u32 page offset we do
+ * not need; records are 8-byte aligned, so a header never wraps. Positions only grow; {@code pos & mask} is the
+ * offset in the data area.
  *
  * <p>Ordering: positions and headers are read with acquire semantics and the consumer position is published with
  * release semantics (VarHandle views over the mapped memory), matching the kernel's smp_load_acquire /
  * smp_store_release pairs. Not thread-safe: one reader thread (the poller) per ring. Nothing is allocated per
- * record; the sink gets a slice of the mapped memory that is valid only during the call.
+ * record (the scratch buffer grows at most a few times over the reader's life); the sink gets a slice of the
+ * mapped memory, or of the scratch buffer for a wrapped record, valid only during the call.
  */
 public final class RingBufferReader implements AutoCloseable {
     static final int BUSY_BIT = 1 << 31;
@@ -28,6 +32,8 @@ public final class RingBufferReader implements AutoCloseable {
     static final int HEADER_SIZE = 8;
     /** Publish the consumer position at least this often within one drain, so the producer regains space. */
     private static final int PUBLISH_EVERY = 64;
+    /** First size of the scratch buffer for wrapped records (a flow record is 72 bytes). */
+    private static final int SCRATCH_MIN = 256;
 
     private static final VarHandle LONG =
             MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
@@ -42,16 +48,21 @@ public final class RingBufferReader implements AutoCloseable {
 
     private final Runnable unmap;
     private final ByteBuffer consumerPage;
-    private final ByteBuffer producer; // producer page + twice the data area
+    private final ByteBuffer producer; // producer page + the data area once
     private final int dataStart;
     private final long mask;
     private final int ringBytes;
     private long consumerPos;
+    private ByteBuffer scratch; // a wrapped record, copied contiguous; null until the first one
     private boolean closed;
 
     RingBufferReader(ByteBuffer consumerPage, ByteBuffer producer, int pageSize, int ringBytes, Runnable unmap) {
         if (Integer.bitCount(ringBytes) != 1 || ringBytes % pageSize != 0) {
             throw new IllegalArgumentException("ring size must be a power of two and page multiple: " + ringBytes);
+        }
+        if (producer.capacity() < pageSize + ringBytes) {
+            throw new IllegalArgumentException("producer mapping shorter than a page + the data area: "
+                    + producer.capacity());
         }
         this.consumerPage = consumerPage.order(ByteOrder.nativeOrder());
         this.producer = producer.order(ByteOrder.nativeOrder());
@@ -70,7 +81,7 @@ public final class RingBufferReader implements AutoCloseable {
         if (cons == null || cons.address() == LibC.MAP_FAILED) {
             throw new BpfException(BpfException.Stage.RING_BUFFER, Errno.of(nat.errno()), "mmap consumer page");
         }
-        long prodLen = page + 2L * ringBytes;
+        long prodLen = page + (long) ringBytes; // the data area once, see the class comment
         Pointer prod = libc.mmap(null, prodLen, LibC.PROT_READ, LibC.MAP_SHARED, mapFd, page);
         if (prod == null || prod.address() == LibC.MAP_FAILED) {
             Errno err = Errno.of(nat.errno());
@@ -101,17 +112,21 @@ public final class RingBufferReader implements AutoCloseable {
         int delivered = 0;
         int sincePublish = 0;
         while (cons < prod && delivered < budget) {
-            int at = dataStart + (int) (cons & mask);
-            int len = (int) INT.getAcquire(producer, at);
+            int len = (int) INT.getAcquire(producer, dataStart + (int) (cons & mask));
             if ((len & BUSY_BIT) != 0) {
                 break;
             }
             int payload = len & ~(BUSY_BIT | DISCARD_BIT);
-            cons += (payload + HEADER_SIZE + 7) & ~7L;
             if ((len & DISCARD_BIT) == 0) {
-                sink.accept(producer, at + HEADER_SIZE, payload);
+                int at = (int) ((cons + HEADER_SIZE) & mask);
+                if (payload <= ringBytes - at) {
+                    sink.accept(producer, dataStart + at, payload);
+                } else {
+                    sink.accept(unwrap(at, payload), 0, payload);
+                }
                 delivered++;
             }
+            cons += (payload + HEADER_SIZE + 7) & ~7L;
             if (++sincePublish == PUBLISH_EVERY) {
                 LONG.setRelease(consumerPage, 0, cons);
                 sincePublish = 0;
@@ -125,6 +140,18 @@ public final class RingBufferReader implements AutoCloseable {
             consumerPos = cons;
         }
         return delivered;
+    }
+
+    /** Copies a record that runs past the end of the data area ({@code at} is its data offset) into scratch. */
+    private ByteBuffer unwrap(int at, int payload) {
+        if (scratch == null || scratch.capacity() < payload) {
+            int size = Math.max(SCRATCH_MIN, Integer.highestOneBit(Math.max(1, payload - 1)) << 1);
+            scratch = ByteBuffer.allocateDirect(size).order(ByteOrder.nativeOrder());
+        }
+        int head = ringBytes - at;
+        scratch.put(0, producer, dataStart + at, head);
+        scratch.put(head, producer, dataStart, payload - head);
+        return scratch;
     }
 
     /** Bytes written by the kernel and not yet consumed, for the fill-ratio gauge. */

@@ -34,8 +34,12 @@ public interface CellflowConfig {
         @WithDefault("auto")
         AttachMode attachMode();
 
-        /** Ring-buffer size per cell in bytes: a power of two, at least one page. */
-        @WithDefault("262144")
+        /**
+         * Ring-buffer size per cell in bytes (a power of two, at least one page) unless the monitor asks for its own
+         * ({@code ring_buffer_bytes}). Resident per cell: this plus two pages. 64 KiB holds 819 flow records: a
+         * quiet cell needs a few, and 1,000 cells cost ~70 MB; a cell with more than ~100k new flows/s wants 1-4 MiB.
+         */
+        @WithDefault("65536")
         int ringBufferBytes();
 
         /** Flow-table (LRU hash) entries per cell. */
@@ -44,9 +48,10 @@ public interface CellflowConfig {
 
         /**
          * Pending ring-buffer bytes that force a wakeup of the poller; below it the poll timeout picks records up.
-         * 0 wakes on every record (costly: ~2.8 µs per event on a 2-vCPU VM against ~0.18 µs batched).
+         * 0 wakes on every record (costly: ~2.8 µs per event on a 2-vCPU VM against ~0.18 µs batched). Must be
+         * below ring-buffer-bytes; a monitor with its own smaller ring uses at most a quarter of that ring.
          */
-        @WithDefault("65536")
+        @WithDefault("16384")
         int wakeupBytes();
     }
 

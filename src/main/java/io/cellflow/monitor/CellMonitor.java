@@ -112,6 +112,11 @@ public final class CellMonitor implements AutoCloseable {
         return source.fillRatio();
     }
 
+    /** Bytes of the cell's eBPF ring buffer, or {@code null} (nflog has none). */
+    public Integer ringBufferBytes() {
+        return source.ringBufferBytes();
+    }
+
     /** Ring-buffer losses the kernel counted, read now (one syscall). */
     long kernelLosses() {
         return source.kernel().ringBufferLosses();

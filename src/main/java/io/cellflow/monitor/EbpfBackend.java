@@ -44,7 +44,7 @@ public class EbpfBackend {
         try {
             FlowLedger ledger = new FlowLedger(hub, config.flows().idleTimeout().toNanos());
             EbpfFlowSource source = EbpfFlowSource.start(runtime.nat(), runtime.netns(), runtime.poller(),
-                    settings(), target(spec),
+                    settings(spec), target(spec),
                     spec.policy() == null ? null : PolicyTables.of(spec.policy()),
                     new DecodingSink(spec.cellId(), ledger), runtime.drainer(),
                     (keys, ko, values, vo) -> ledger.drained(FlowRecordCodec.decodeKey(keys, ko),
@@ -78,10 +78,20 @@ public class EbpfBackend {
         }
     }
 
-    private EbpfSettings settings() {
+    /**
+     * The configuration, with the monitor's own ring size when it asks for one; the wakeup threshold is then capped
+     * at a quarter of that ring, so a small ring still wakes the poller with three quarters of it free.
+     */
+    private EbpfSettings settings(MonitorSpec spec) {
         CellflowConfig.Bpf bpf = config.bpf();
-        return new EbpfSettings(bpf.objectPath().map(Path::of), EbpfSettings.Attach.valueOf(bpf.attachMode().name()),
-                bpf.ringBufferBytes(), bpf.flowTableEntries(), bpf.wakeupBytes());
+        int ring = bpf.ringBufferBytes();
+        int wakeup = bpf.wakeupBytes();
+        if (spec.ringBufferBytes() != null) {
+            ring = spec.ringBufferBytes();
+            wakeup = Math.min(wakeup, ring / 4);
+        }
+        return new EbpfSettings(bpf.objectPath().map(Path::of), EbpfSettings.Attach.valueOf(bpf.attachMode().name()), ring,
+                bpf.flowTableEntries(), wakeup);
     }
 
     /**
@@ -169,6 +179,11 @@ public class EbpfBackend {
         @Override
         public double fillRatio() {
             return source.ringFillRatio();
+        }
+
+        @Override
+        public Integer ringBufferBytes() {
+            return source.ringBufferBytes();
         }
 
         /** The source's close delivers the last records and counts; then every flow still open closes. */

@@ -28,6 +28,11 @@ interface FlowSource extends AutoCloseable {
         return 0;
     }
 
+    /** Bytes of the kernel-to-user ring buffer, or {@code null} where the backend has none. */
+    default Integer ringBufferBytes() {
+        return null;
+    }
+
     @Override
     void close();
 

@@ -19,6 +19,9 @@ public final class MonitorInputs {
     private static final Pattern NETNS_PROC = Pattern.compile("/proc/[1-9][0-9]{0,9}/ns/net");
     private static final Pattern CGROUP = Pattern.compile("/sys/fs/cgroup(/[A-Za-z0-9_.@:+-]{1,255}){1,32}");
     private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9._:/@+=-]{1,128}");
+    /** Bounds of a per-monitor ring buffer: a power of two, so also a multiple of 4 and 16 KiB pages. */
+    public static final int RING_BUFFER_MIN = 16 * 1024;
+    public static final int RING_BUFFER_MAX = 64 * 1024 * 1024;
 
     private MonitorInputs() {}
 
@@ -84,6 +87,22 @@ public final class MonitorInputs {
     public static MonitorSpec keys(MonitorSpec spec, String keysetId, String issuerKid) {
         return spec.withKeys(token(spec.cellId(), "keyset_id", keysetId), token(spec.cellId(), "issuer_kid",
                 issuerKid));
+    }
+
+    /**
+     * Adds the validated {@code ring_buffer_bytes} to a spec: absent keeps the configured default; otherwise a
+     * power of two from {@value #RING_BUFFER_MIN} to {@value #RING_BUFFER_MAX} bytes.
+     */
+    public static MonitorSpec ringBufferBytes(MonitorSpec spec, Long bytes) {
+        if (bytes == null) {
+            return spec;
+        }
+        if (bytes < RING_BUFFER_MIN || bytes > RING_BUFFER_MAX || Long.bitCount(bytes) != 1) {
+            throw MonitorException.invalid(spec.cellId(), "ring_buffer_bytes", "ring_buffer_bytes must be a power"
+                    + " of two from " + RING_BUFFER_MIN + " (16 KiB) to " + RING_BUFFER_MAX + " (64 MiB), got "
+                    + bytes);
+        }
+        return spec.withRingBufferBytes(bytes.intValue());
     }
 
     /**

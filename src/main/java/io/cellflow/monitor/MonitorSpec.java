@@ -13,13 +13,15 @@ import java.nio.file.Path;
  * @param policy the egress policy to enforce from the start, or {@code null} for none (observe only)
  * @param keysetId stamped on every event when present
  * @param issuerKid stamped on every event when present
+ * @param ringBufferBytes the eBPF ring-buffer size for this cell, or {@code null} for the configured default
  */
 public record MonitorSpec(String cellId, Path netns, String interfaceName, BackendChoice backend, String runId,
-        String correlationId, Policy policy, Path cgroup, String keysetId, String issuerKid) {
+        String correlationId, Policy policy, Path cgroup, String keysetId, String issuerKid,
+        Integer ringBufferBytes) {
 
     public MonitorSpec(String cellId, Path netns, String interfaceName, BackendChoice backend, String runId,
             String correlationId, Policy policy, Path cgroup) {
-        this(cellId, netns, interfaceName, backend, runId, correlationId, policy, cgroup, null, null);
+        this(cellId, netns, interfaceName, backend, runId, correlationId, policy, cgroup, null, null, null);
     }
 
     public MonitorSpec(String cellId, Path netns, String interfaceName, BackendChoice backend, String runId,
@@ -30,7 +32,13 @@ public record MonitorSpec(String cellId, Path netns, String interfaceName, Backe
     /** The same request with the key stamps. */
     public MonitorSpec withKeys(String keyset, String issuer) {
         return new MonitorSpec(cellId, netns, interfaceName, backend, runId, correlationId, policy, cgroup, keyset,
-                issuer);
+                issuer, ringBufferBytes);
+    }
+
+    /** The same request with its own ring-buffer size ({@code null}: the configured default). */
+    public MonitorSpec withRingBufferBytes(Integer bytes) {
+        return new MonitorSpec(cellId, netns, interfaceName, backend, runId, correlationId, policy, cgroup, keysetId,
+                issuerKid, bytes);
     }
 
     /** Without a policy. */

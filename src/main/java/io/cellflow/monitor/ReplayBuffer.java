@@ -6,23 +6,46 @@ import java.util.List;
 /**
  * The last {@code capacity} flow events of a cell, by sequence number, for clients that reconnect
  * ({@code Last-Event-ID}) and for the non-blocking {@code /flows/recent}. Sequence numbers are contiguous, so the
- * ring is indexed by {@code sequence % capacity}. Not thread-safe: the owning {@link FlowHub} locks.
+ * ring is indexed by {@code sequence % ring.length}. The ring starts small and doubles as events arrive, up to
+ * {@code capacity}: a thousand quiet cells do not each hold a full-size array (10,000 references, 40 KB). Not
+ * thread-safe: the owning {@link FlowHub} locks.
  */
 final class ReplayBuffer {
-    private final StreamItem.Flow[] ring;
+    private static final int INITIAL = 16;
+    private static final StreamItem.Flow[] NONE = {};
+
+    private final int capacity;
+    private StreamItem.Flow[] ring = NONE; // length 0, or a power of two below capacity, or capacity
     private long last; // sequence of the newest event, 0 when empty
 
     ReplayBuffer(int capacity) {
-        this.ring = new StreamItem.Flow[Math.max(0, capacity)];
+        this.capacity = Math.max(0, capacity);
     }
 
     void add(StreamItem.Flow item) {
-        last = item.sequence();
-        if (ring.length > 0) {
-            ring[(int) (last % ring.length)] = item;
+        if (capacity == 0) {
+            last = item.sequence();
+            return;
         }
+        if (item.sequence() - oldest() >= ring.length && ring.length < capacity) {
+            grow();
+        }
+        last = item.sequence();
+        ring[(int) (last % ring.length)] = item;
     }
 
+    /** Doubles the ring (at most to capacity), keeping every held event at its index in the new length. */
+    private void grow() {
+        StreamItem.Flow[] next = new StreamItem.Flow[(int) Math.min(capacity, Math.max(INITIAL, 2L * ring.length))];
+        if (ring.length > 0) {
+            for (long s = oldest(); s <= last && s >= 1; s++) {
+                next[(int) (s % next.length)] = ring[(int) (s % ring.length)];
+            }
+        }
+        ring = next;
+    }
+
+    /** Sequence of the oldest event held (only meaningful when one is). */
     private long oldest() {
         return Math.max(1, last - ring.length + 1);
     }

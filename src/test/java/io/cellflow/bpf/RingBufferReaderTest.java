@@ -1,6 +1,8 @@
 package io.cellflow.bpf;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -9,15 +11,15 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The reader over a synthetic ring laid out like the kernel's: a consumer page, a producer page, and the data area
- * mapped twice (here: copied twice) so a record that wraps reads contiguously.
+ * The reader over a synthetic ring laid out like the reader maps the kernel's: a consumer page, a producer page,
+ * and the data area once, so a record that runs past its end continues at its start.
  */
 class RingBufferReaderTest {
     private static final int PAGE = 4096;
     private static final int RING = 4096;
 
     private final ByteBuffer consumer = ByteBuffer.allocateDirect(PAGE).order(ByteOrder.nativeOrder());
-    private final ByteBuffer producer = ByteBuffer.allocateDirect(PAGE + 2 * RING).order(ByteOrder.nativeOrder());
+    private final ByteBuffer producer = ByteBuffer.allocateDirect(PAGE + RING).order(ByteOrder.nativeOrder());
     private long prod;
 
     /** Writes one record at the producer position, as bpf_ringbuf_submit leaves it. */
@@ -27,8 +29,38 @@ class RingBufferReaderTest {
         for (int i = 0; i < payloadLen; i++) {
             putByte(at + 8 + i, fill);
         }
+        advance(payloadLen);
+    }
+
+    /** Writes one record whose payload byte i is {@code (byte) i}. */
+    private void producePattern(int payloadLen) {
+        int at = (int) (prod & (RING - 1));
+        putBoth(at, payloadLen);
+        for (int i = 0; i < payloadLen; i++) {
+            putByte(at + 8 + i, (byte) i);
+        }
+        advance(payloadLen);
+    }
+
+    private void advance(int payloadLen) {
         prod += (payloadLen + 8 + 7) & ~7;
         producer.putLong(0, prod);
+    }
+
+    /** Produces and drains filler records until the producer is {@code gap} bytes before the end of the ring. */
+    private void fillUpTo(RingBufferReader r, int gap) {
+        long target = prod - prod % RING + RING - gap;
+        if (target < prod) {
+            target += RING;
+        }
+        while (prod + 80 <= target) {
+            produce(72, 72, (byte) 5);
+        }
+        while (prod < target) {
+            produce(0, RingBufferReader.DISCARD_BIT, (byte) 0); // 8-byte discarded records close the gap exactly
+        }
+        drain(r, 10_000);
+        assertEquals(prod, consumer.getLong(0));
     }
 
     private void putBoth(int at, int header) {
@@ -38,9 +70,7 @@ class RingBufferReaderTest {
     }
 
     private void putByte(int ringOffset, byte b) {
-        int off = ringOffset % RING;
-        producer.put(PAGE + off, b);
-        producer.put(PAGE + RING + off, b); // the second mapping of the same page
+        producer.put(PAGE + ringOffset % RING, b);
     }
 
     private List<String> drain(RingBufferReader r, int budget) {
@@ -84,6 +114,34 @@ class RingBufferReaderTest {
         produce(72, 72, (byte) 9);
         assertEquals(List.of("72:9:9"), drain(r, 1000));
         assertEquals(prod, consumer.getLong(0));
+    }
+
+    @Test
+    void copiesAWrappedRecordWholeIntoOneReusedScratchBuffer() {
+        RingBufferReader r = new RingBufferReader(consumer, producer, PAGE, RING, () -> {});
+        List<ByteBuffer> buffers = new ArrayList<>();
+        RingBufferReader.RecordSink check = (buf, off, len) -> {
+            for (int i = 0; i < len; i++) {
+                assertEquals((byte) i, buf.get(off + i), "payload byte " + i + " of " + len);
+            }
+            buffers.add(buf);
+        };
+        for (int gap : new int[] {40, 16, 8, 8 + 72}) { // wraps after 32 and after 8 bytes; fits exactly twice
+            fillUpTo(r, gap);
+            producePattern(72);
+            assertEquals(1, r.drain(check, 10));
+            assertEquals(prod, consumer.getLong(0));
+        }
+        assertNotSame(producer, buffers.get(0), "a wrapped record is handed over from the scratch buffer");
+        assertSame(buffers.get(0), buffers.get(1), "the scratch buffer is reused, not allocated per record");
+        assertSame(producer, buffers.get(2), "a payload that starts at the beginning is read in place");
+        assertSame(producer, buffers.get(3), "a payload that ends at the end is read in place");
+
+        fillUpTo(r, 200); // a record bigger than the scratch buffer so far: it grows
+        producePattern(1000);
+        assertEquals(1, r.drain(check, 10));
+        assertEquals(prod, consumer.getLong(0));
+        assertNotSame(producer, buffers.get(4));
     }
 
     @Test

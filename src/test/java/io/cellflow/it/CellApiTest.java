@@ -47,6 +47,7 @@ class CellApiTest {
                 .body("state", equalTo("running"))
                 .body("interface", equalTo(TestNetwork.CELL_IF))
                 .body("netns", equalTo(net.cellNetnsPath()))
+                .body("ring_buffer_bytes", equalTo(65536))
                 .body("started_at", notNullValue());
         try {
             given().contentType(ContentType.JSON).body(body(net.cellNetnsPath(), TestNetwork.CELL_IF))
@@ -65,6 +66,33 @@ class CellApiTest {
         given().delete("/cells/api-1/monitor").then().statusCode(404).contentType("application/problem+json");
         given().get("/cells/api-1/monitor").then().statusCode(404).body("cell_id", equalTo("api-1"));
         given().get("/cells/api-1/flows").then().statusCode(404).contentType("application/problem+json");
+    }
+
+    @Test
+    void ringBufferBytesSizesTheCellsRingAndIsValidated() {
+        given().contentType(ContentType.JSON).body("{\"netns\":\"" + net.cellNetnsPath() + "\",\"interface\":\""
+                + TestNetwork.CELL_IF + "\",\"ring_buffer_bytes\":16384}")
+                .post("/cells/api-ring/monitor")
+                .then().statusCode(201).body("backend", equalTo("ebpf")).body("ring_buffer_bytes", equalTo(16384));
+        try {
+            given().get("/cells/api-ring/monitor").then().statusCode(200).body("ring_buffer_bytes", equalTo(16384));
+        } finally {
+            given().delete("/cells/api-ring/monitor").then().statusCode(204);
+        }
+        for (String bad : new String[] {"100000", "8192", "134217728", "-1"}) {
+            given().contentType(ContentType.JSON).body("{\"netns\":\"" + net.cellNetnsPath() + "\",\"interface\":\""
+                    + TestNetwork.CELL_IF + "\",\"ring_buffer_bytes\":" + bad + "}")
+                    .post("/cells/api-ring/monitor")
+                    .then().statusCode(400).contentType("application/problem+json")
+                    .body("field", equalTo("ring_buffer_bytes"))
+                    .body("detail", containsString("power of two"));
+        }
+        given().contentType(ContentType.JSON).body("{\"netns\":\"" + net.cellNetnsPath() + "\",\"interface\":\""
+                + TestNetwork.CELL_IF + "\",\"ring_buffer_bytes\":\"big\"}")
+                .post("/cells/api-ring/monitor")
+                .then().statusCode(400).contentType("application/problem+json")
+                .body("field", equalTo("ring_buffer_bytes"));
+        given().get("/cells/api-ring/monitor").then().statusCode(404);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.cellflow.monitor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.params.ParameterizedTest;
@@ -56,5 +57,26 @@ class MonitorInputsTest {
                 () -> MonitorInputs.spec("c", "/run/netns/x", "eth0", "xdp", null, null)).field().orElseThrow());
         assertEquals("run_id", assertThrows(MonitorException.class,
                 () -> MonitorInputs.spec("c", "/run/netns/x", "eth0", null, "a b", null)).field().orElseThrow());
+    }
+
+    @Test
+    void ringBufferBytesDefaultsToNullAndAcceptsPowersOfTwoFrom16KiBTo64MiB() {
+        MonitorSpec spec = MonitorInputs.spec("c", "/run/netns/x", "eth0", null, null, null);
+        assertNull(MonitorInputs.ringBufferBytes(spec, null).ringBufferBytes());
+        for (long ok : new long[] {16384, 65536, 262144, 64L << 20}) {
+            MonitorSpec sized = MonitorInputs.ringBufferBytes(MonitorInputs.keys(spec, "k", "i"), ok);
+            assertEquals((int) ok, sized.ringBufferBytes());
+            assertEquals("k", sized.keysetId());
+            assertEquals((int) ok, sized.withKeys("k2", null).ringBufferBytes(), "kept by withKeys");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {0, -65536, 4096, 8192, 16383, 16385, 100_000, 3 << 16, 128L << 20, 1L << 40})
+    void rejectsOtherRingBufferSizes(long bytes) {
+        MonitorSpec spec = MonitorInputs.spec("c", "/run/netns/x", "eth0", null, null, null);
+        MonitorException e = assertThrows(MonitorException.class, () -> MonitorInputs.ringBufferBytes(spec, bytes));
+        assertEquals(MonitorException.Reason.INVALID_INPUT, e.reason());
+        assertEquals("ring_buffer_bytes", e.field().orElseThrow());
     }
 }
