@@ -61,7 +61,9 @@ svc_start() { # tag
 	if [[ -n $SVC_CPU ]]; then pin=(taskset -c "$SVC_CPU"); jvm=(-XX:ActiveProcessorCount="$(nproc)"); fi
 	((DETAIL)) && nmt=(-XX:NativeMemoryTracking=summary)
 	# shellcheck disable=SC2086
-	(ulimit -n "$(ulimit -Hn)"; exec "${pin[@]}" java "${jvm[@]}" "${nmt[@]}" -Dquarkus.http.host=127.0.0.1 \
+	# launched as bench/run.sh, scripts/demo.sh and README "Memory" launch it
+	(ulimit -n "$(ulimit -Hn)"; export MALLOC_ARENA_MAX=2
+	exec "${pin[@]}" java "${jvm[@]}" "${nmt[@]}" -Xms32m -XX:TrimNativeHeapInterval=5000 -Dquarkus.http.host=127.0.0.1 \
 		-Dquarkus.http.port="$PORT" $CF_OPTS -jar "$JAR") >"$OUT/service.$1.log" 2>&1 &
 	SVC_PID=$!
 	for ((i = 0; i < 600; i++)); do

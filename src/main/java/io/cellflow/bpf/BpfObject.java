@@ -20,12 +20,15 @@ public final class BpfObject implements AutoCloseable {
 
     private final Native nat;
     private final String source;
-    /** open_mem: libbpf reads the ELF image until load; it lives as long as this object. */
-    private final Pointer image;
+    /**
+     * open_mem: the ELF image (malloc'd, 0 when opened from a file). libbpf may read it until the load; freed right
+     * after, not when the GC finds it: 120 KiB per monitor otherwise.
+     */
+    private long image;
     private Pointer obj;
     private boolean loaded;
 
-    private BpfObject(Native nat, String source, Pointer image, Pointer obj) {
+    private BpfObject(Native nat, String source, long image, Pointer obj) {
         this.nat = nat;
         this.source = source;
         this.image = image;
@@ -43,7 +46,7 @@ public final class BpfObject implements AutoCloseable {
             throw new BpfException(BpfException.Stage.OPEN, Errno.of(nat.errno()), "libbpf cannot open " + path,
                     path.toString());
         }
-        return new BpfObject(nat, path.toString(), null, obj);
+        return new BpfObject(nat, path.toString(), 0, obj);
     }
 
     /**
@@ -52,8 +55,9 @@ public final class BpfObject implements AutoCloseable {
      */
     public static BpfObject openBundled(Native nat) throws BpfException {
         byte[] elf = BundledObject.bytes();
-        Pointer image = nat.allocate(elf.length);
-        image.put(0, elf, 0, elf.length);
+        MemoryIO io = MemoryIO.getInstance();
+        long image = io.allocateMemory(elf.length, false);
+        io.putByteArray(image, elf, 0, elf.length);
         Pointer name = nat.allocate(OBJECT_NAME.length() + 1);
         name.putString(0, OBJECT_NAME, OBJECT_NAME.length() + 1, java.nio.charset.StandardCharsets.US_ASCII);
         // struct bpf_object_open_opts { size_t sz; const char *object_name; ... }: libbpf reads only sz bytes
@@ -61,9 +65,11 @@ public final class BpfObject implements AutoCloseable {
         Pointer opts = nat.allocate(2 * word);
         opts.putAddress(0, 2L * word);
         opts.putPointer(word, name);
-        Pointer obj = nat.libbpf().bpf_object__open_mem(image, elf.length, opts);
+        Pointer obj = nat.libbpf().bpf_object__open_mem(nat.wrap(image, elf.length), elf.length, opts);
         if (obj == null) {
-            throw new BpfException(BpfException.Stage.OPEN, Errno.of(nat.errno()),
+            int errno = nat.errno();
+            io.freeMemory(image);
+            throw new BpfException(BpfException.Stage.OPEN, Errno.of(errno),
                     "libbpf cannot open the bundled " + BundledObject.NAME, BundledObject.NAME);
         }
         return new BpfObject(nat, "bundled " + BundledObject.NAME, image, obj);
@@ -149,6 +155,14 @@ public final class BpfObject implements AutoCloseable {
                     io.freeMemory(logs[i]);
                 }
             }
+            freeImage();
+        }
+    }
+
+    private void freeImage() {
+        if (image != 0) {
+            MemoryIO.getInstance().freeMemory(image);
+            image = 0;
         }
     }
 
@@ -199,6 +213,7 @@ public final class BpfObject implements AutoCloseable {
         if (o != null) {
             nat.libbpf().bpf_object__close(o);
         }
+        freeImage();
     }
 
     /** Names libbpf gives internal maps. */
