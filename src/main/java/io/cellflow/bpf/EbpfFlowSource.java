@@ -89,6 +89,7 @@ public final class EbpfFlowSource implements AutoCloseable {
             object.skipPrograms(cgroup ? FlowAbi.PROG_TC_INGRESS : FlowAbi.PROG_CG_INGRESS,
                     cgroup ? FlowAbi.PROG_TC_EGRESS : FlowAbi.PROG_CG_EGRESS);
             object.load(inName, outName);
+            object.keepFdsAndFreeLibbpfObject(List.of(inName, outName), FlowAbi.MAPS);
             int ingress = object.programFd(inName);
             int egress = object.programFd(outName);
 

@@ -46,6 +46,11 @@ public interface LibC {
 
     int close(int fd);
 
+    /** cmd F_DUPFD_CLOEXEC: a new fd (&gt;= arg) for the same open file */
+    int fcntl(int fd, int cmd, int arg);
+
+    int F_DUPFD_CLOEXEC = 1030;
+
     int setns(int fd, int nstype);
 
     int if_nametoindex(String name);

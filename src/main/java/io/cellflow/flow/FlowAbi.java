@@ -25,6 +25,9 @@ public final class FlowAbi {
     public static final String MAP_POLICY_V4 = "cf_policy_v4";
     public static final String MAP_POLICY_V6 = "cf_policy_v6";
     public static final String MAP_POLICY_STATS = "cf_policy_stats";
+    /** every map user space uses after the load */
+    public static final java.util.List<String> MAPS = java.util.List.of(MAP_FLOWS, MAP_EVENTS, MAP_STATS, MAP_POLICY,
+            MAP_POLICY_CFG, MAP_POLICY_V4, MAP_POLICY_V6, MAP_POLICY_STATS);
 
     public static final int DIR_INGRESS = 0;
     public static final int DIR_EGRESS = 1;
