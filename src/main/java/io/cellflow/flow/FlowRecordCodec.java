@@ -1,7 +1,5 @@
 package io.cellflow.flow;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -10,7 +8,8 @@ import java.nio.ByteOrder;
  * counters in host byte order, addresses and ports in network order.
  *
  * <p>Stateless and thread-safe. The buffer's own byte order and position are ignored: every read is absolute and
- * picks its order explicitly, so the same codec reads an mmap'd ring page or a test array.
+ * picks its order explicitly, so the same codec reads an mmap'd ring page or a test array. Addresses are read
+ * as longs ({@link IpAddr}): decoding a record allocates the {@link FlowEvent} and nothing else.
  */
 public final class FlowRecordCodec {
     private static final ByteOrder HOST = ByteOrder.nativeOrder();
@@ -29,18 +28,20 @@ public final class FlowRecordCodec {
                     + FlowAbi.Event.SIZE + " (struct cf_flow_event): the BPF object and this build disagree");
         }
         int family = Byte.toUnsignedInt(buf.get(offset + FlowAbi.Event.FAMILY));
-        int protocol = Byte.toUnsignedInt(buf.get(offset + FlowAbi.Event.PROTO));
-        int sport = be16(buf, offset + FlowAbi.Event.SPORT);
-        int dport = be16(buf, offset + FlowAbi.Event.DPORT);
+        boolean v6 = v6(family);
+        int saddr = offset + FlowAbi.Event.SADDR;
+        int daddr = offset + FlowAbi.Event.DADDR;
         return new FlowEvent(
                 FlowKind.fromAbi(Byte.toUnsignedInt(buf.get(offset + FlowAbi.Event.KIND))),
                 Direction.fromAbi(Byte.toUnsignedInt(buf.get(offset + FlowAbi.Event.DIR))),
                 Decision.fromAbi(Byte.toUnsignedInt(buf.get(offset + FlowAbi.Event.DECISION))),
-                address(buf, offset + FlowAbi.Event.SADDR, family),
-                sport,
-                address(buf, offset + FlowAbi.Event.DADDR, family),
-                dport,
-                protocol,
+                v6 ? be64(buf, saddr) : 0,
+                v6 ? be64(buf, saddr + 8) : IpAddr.v4Lo(be32(buf, saddr)),
+                be16(buf, offset + FlowAbi.Event.SPORT),
+                v6 ? be64(buf, daddr) : 0,
+                v6 ? be64(buf, daddr + 8) : IpAddr.v4Lo(be32(buf, daddr)),
+                be16(buf, offset + FlowAbi.Event.DPORT),
+                Byte.toUnsignedInt(buf.get(offset + FlowAbi.Event.PROTO)),
                 Byte.toUnsignedInt(buf.get(offset + FlowAbi.Event.TCP_FLAGS)),
                 u64(buf, offset + FlowAbi.Event.PACKETS),
                 u64(buf, offset + FlowAbi.Event.BYTES),
@@ -51,13 +52,17 @@ public final class FlowRecordCodec {
 
     /** Decodes a {@code struct cf_flow_key} (a drained map key). */
     public static FlowKey decodeKey(ByteBuffer buf, int offset) {
-        int family = Byte.toUnsignedInt(buf.get(offset + FlowAbi.Key.FAMILY));
+        boolean v6 = v6(Byte.toUnsignedInt(buf.get(offset + FlowAbi.Key.FAMILY)));
+        int saddr = offset + FlowAbi.Key.SADDR;
+        int daddr = offset + FlowAbi.Key.DADDR;
         return new FlowKey(
                 Direction.fromAbi(Byte.toUnsignedInt(buf.get(offset + FlowAbi.Key.DIR))),
                 Byte.toUnsignedInt(buf.get(offset + FlowAbi.Key.PROTO)),
-                address(buf, offset + FlowAbi.Key.SADDR, family),
+                v6 ? be64(buf, saddr) : 0,
+                v6 ? be64(buf, saddr + 8) : IpAddr.v4Lo(be32(buf, saddr)),
                 be16(buf, offset + FlowAbi.Key.SPORT),
-                address(buf, offset + FlowAbi.Key.DADDR, family),
+                v6 ? be64(buf, daddr) : 0,
+                v6 ? be64(buf, daddr + 8) : IpAddr.v4Lo(be32(buf, daddr)),
                 be16(buf, offset + FlowAbi.Key.DPORT));
     }
 
@@ -71,23 +76,28 @@ public final class FlowRecordCodec {
                 u32(buf, offset + FlowAbi.Value.TCP_FLAGS));
     }
 
-    private static InetAddress address(ByteBuffer buf, int at, int family) {
-        int len = switch (family) {
-            case FlowAbi.FAMILY_V4 -> 4;
-            case FlowAbi.FAMILY_V6 -> 16;
+    /** Whether the family is IPv6 (else IPv4). */
+    private static boolean v6(int family) {
+        return switch (family) {
+            case FlowAbi.FAMILY_V4 -> false;
+            case FlowAbi.FAMILY_V6 -> true;
             default -> throw new MalformedRecordException("unknown address family " + family);
         };
-        byte[] raw = new byte[len];
-        buf.get(at, raw);
-        try {
-            return InetAddress.getByAddress(raw);
-        } catch (UnknownHostException e) {
-            throw new AssertionError("4 or 16 bytes is always a valid address", e);
-        }
     }
 
     private static int be16(ByteBuffer buf, int at) {
-        return (Byte.toUnsignedInt(buf.get(at)) << 8) | Byte.toUnsignedInt(buf.get(at + 1));
+        short v = buf.getShort(at);
+        return Short.toUnsignedInt(buf.order() == ByteOrder.BIG_ENDIAN ? v : Short.reverseBytes(v));
+    }
+
+    private static int be32(ByteBuffer buf, int at) {
+        int v = buf.getInt(at);
+        return buf.order() == ByteOrder.BIG_ENDIAN ? v : Integer.reverseBytes(v);
+    }
+
+    private static long be64(ByteBuffer buf, int at) {
+        long v = buf.getLong(at);
+        return buf.order() == ByteOrder.BIG_ENDIAN ? v : Long.reverseBytes(v);
     }
 
     private static int u16(ByteBuffer buf, int at) {
