@@ -34,10 +34,18 @@ public final class RingBufferReader implements AutoCloseable {
     private static final VarHandle INT =
             MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.nativeOrder());
 
-    /** Receives one record: {@code length} bytes at {@code offset} of {@code data}. */
+    /**
+     * Receives one record: {@code length} bytes at {@code offset} of {@code data}. A drain that finds records
+     * brackets them with {@link #beginBatch()} and {@link #endBatch()} (always called, also when a record throws),
+     * so a sink can take a lock once per batch instead of once per record.
+     */
     @FunctionalInterface
     public interface RecordSink {
         void accept(ByteBuffer data, int offset, int length);
+
+        default void beginBatch() {}
+
+        default void endBatch() {}
     }
 
     private final Runnable unmap;
@@ -98,31 +106,39 @@ public final class RingBufferReader implements AutoCloseable {
         }
         long cons = consumerPos;
         long prod = (long) LONG.getAcquire(producer, 0);
+        if (cons >= prod || budget <= 0) {
+            return 0;
+        }
         int delivered = 0;
         int sincePublish = 0;
-        while (cons < prod && delivered < budget) {
-            int at = dataStart + (int) (cons & mask);
-            int len = (int) INT.getAcquire(producer, at);
-            if ((len & BUSY_BIT) != 0) {
-                break;
+        sink.beginBatch();
+        try {
+            while (cons < prod && delivered < budget) {
+                int at = dataStart + (int) (cons & mask);
+                int len = (int) INT.getAcquire(producer, at);
+                if ((len & BUSY_BIT) != 0) {
+                    break;
+                }
+                int payload = len & ~(BUSY_BIT | DISCARD_BIT);
+                cons += (payload + HEADER_SIZE + 7) & ~7L;
+                if ((len & DISCARD_BIT) == 0) {
+                    sink.accept(producer, at + HEADER_SIZE, payload);
+                    delivered++;
+                }
+                if (++sincePublish == PUBLISH_EVERY) {
+                    LONG.setRelease(consumerPage, 0, cons);
+                    sincePublish = 0;
+                }
+                if (cons >= prod) {
+                    prod = (long) LONG.getAcquire(producer, 0);
+                }
             }
-            int payload = len & ~(BUSY_BIT | DISCARD_BIT);
-            cons += (payload + HEADER_SIZE + 7) & ~7L;
-            if ((len & DISCARD_BIT) == 0) {
-                sink.accept(producer, at + HEADER_SIZE, payload);
-                delivered++;
-            }
-            if (++sincePublish == PUBLISH_EVERY) {
+        } finally {
+            if (cons != consumerPos) {
                 LONG.setRelease(consumerPage, 0, cons);
-                sincePublish = 0;
+                consumerPos = cons;
             }
-            if (cons >= prod) {
-                prod = (long) LONG.getAcquire(producer, 0);
-            }
-        }
-        if (cons != consumerPos) {
-            LONG.setRelease(consumerPage, 0, cons);
-            consumerPos = cons;
+            sink.endBatch();
         }
         return delivered;
     }
