@@ -50,6 +50,39 @@ public final class FlowRecordCodec {
                 u16(buf, offset + FlowAbi.Event.RULE_REF));
     }
 
+    /**
+     * Decodes a record into {@code r} without allocating: what the poller runs per record. Same checks as
+     * {@link #decode}; on a {@link MalformedRecordException} {@code r} holds a mix of old and new fields.
+     *
+     * @return {@code r}
+     */
+    public static FlowRecord decodeInto(ByteBuffer buf, int offset, int length, FlowRecord r) {
+        if (length != FlowAbi.Event.SIZE) {
+            throw new MalformedRecordException("flow record of " + length + " bytes, expected "
+                    + FlowAbi.Event.SIZE + " (struct cf_flow_event): the BPF object and this build disagree");
+        }
+        boolean v6 = v6(Byte.toUnsignedInt(buf.get(offset + FlowAbi.Event.FAMILY)));
+        int saddr = offset + FlowAbi.Event.SADDR;
+        int daddr = offset + FlowAbi.Event.DADDR;
+        r.kind = FlowKind.fromAbi(Byte.toUnsignedInt(buf.get(offset + FlowAbi.Event.KIND)));
+        r.direction = Direction.fromAbi(Byte.toUnsignedInt(buf.get(offset + FlowAbi.Event.DIR)));
+        r.decision = Decision.fromAbi(Byte.toUnsignedInt(buf.get(offset + FlowAbi.Event.DECISION)));
+        r.srcHi = v6 ? be64(buf, saddr) : 0;
+        r.srcLo = v6 ? be64(buf, saddr + 8) : IpAddr.v4Lo(be32(buf, saddr));
+        r.srcPort = be16(buf, offset + FlowAbi.Event.SPORT);
+        r.dstHi = v6 ? be64(buf, daddr) : 0;
+        r.dstLo = v6 ? be64(buf, daddr + 8) : IpAddr.v4Lo(be32(buf, daddr));
+        r.dstPort = be16(buf, offset + FlowAbi.Event.DPORT);
+        r.protocol = Byte.toUnsignedInt(buf.get(offset + FlowAbi.Event.PROTO));
+        r.tcpFlags = Byte.toUnsignedInt(buf.get(offset + FlowAbi.Event.TCP_FLAGS));
+        r.packets = u64(buf, offset + FlowAbi.Event.PACKETS);
+        r.bytes = u64(buf, offset + FlowAbi.Event.BYTES);
+        r.monotonicNanos = u64(buf, offset + FlowAbi.Event.FIRST_NS);
+        r.ifindex = u32(buf, offset + FlowAbi.Event.IFINDEX);
+        r.ruleRef = u16(buf, offset + FlowAbi.Event.RULE_REF);
+        return r;
+    }
+
     /** Decodes a {@code struct cf_flow_key} (a drained map key). */
     public static FlowKey decodeKey(ByteBuffer buf, int offset) {
         boolean v6 = v6(Byte.toUnsignedInt(buf.get(offset + FlowAbi.Key.FAMILY)));
