@@ -15,10 +15,20 @@ public record FlowKey(Direction direction, int protocol, long srcHi, long srcLo,
 
     @Override
     public int hashCode() {
+        return hash(direction, protocol, srcHi, srcLo, srcPort, dstHi, dstLo, dstPort);
+    }
+
+    /** The hash of a flow key given as its fields, for tables that look flows up without a key object. */
+    public static int hash(Direction direction, int protocol, long srcHi, long srcLo, int srcPort, long dstHi,
+            long dstLo, int dstPort) {
         long h = srcLo * 0x9E3779B97F4A7C15L + dstLo;
         h = h * 0x9E3779B97F4A7C15L + (srcHi ^ Long.rotateLeft(dstHi, 17));
-        h = h * 0x9E3779B97F4A7C15L + (((long) srcPort << 16 | dstPort) << 9 | protocol << 1 | direction.ordinal());
-        return (int) (h ^ (h >>> 32));
+        h = h * 0x9E3779B97F4A7C15L
+                + ((((long) srcPort << 16 | dstPort) << 9) | (long) protocol << 1 | direction.ordinal());
+        h ^= h >>> 33; // murmur3 fmix64: every input bit reaches the low bits a table indexes with
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        return (int) h;
     }
 
     @Override

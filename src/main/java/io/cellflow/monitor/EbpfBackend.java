@@ -9,6 +9,7 @@ import io.cellflow.bpf.FlowTableDrainer;
 import io.cellflow.bpf.KernelCounters;
 import io.cellflow.bpf.RingBufferReader;
 import io.cellflow.config.CellflowConfig;
+import io.cellflow.flow.FlowRecord;
 import io.cellflow.flow.FlowRecordCodec;
 import io.cellflow.flow.MalformedRecordException;
 import io.cellflow.policy.Policy;
@@ -113,12 +114,14 @@ public class EbpfBackend {
 
     /**
      * Decodes records on the poller thread; a malformed record is counted and skipped, never rethrown. A batch of
-     * records is one hold of the ledger's lock (see {@link FlowLedger#beginSightings()}).
+     * records is one hold of the ledger's lock (see {@link FlowLedger#beginSightings()}); each record is decoded into
+     * the same {@link FlowRecord}, so a record of a flow already open allocates nothing.
      */
     private static final class DecodingSink implements RingBufferReader.RecordSink {
         private final String cellId;
         private final FlowLedger ledger;
         private final AtomicLong malformed = new AtomicLong();
+        private final FlowRecord record = new FlowRecord(); // poller thread only
 
         DecodingSink(String cellId, FlowLedger ledger) {
             this.cellId = cellId;
@@ -138,7 +141,7 @@ public class EbpfBackend {
         @Override
         public void accept(java.nio.ByteBuffer data, int offset, int length) {
             try {
-                ledger.sighted(FlowRecordCodec.decode(data, offset, length));
+                ledger.sighted(FlowRecordCodec.decodeInto(data, offset, length, record));
             } catch (MalformedRecordException e) {
                 if (malformed.incrementAndGet() == 1) {
                     LOG.errorf("cell %s: %s (further malformed records are counted, not logged)", cellId,

@@ -5,10 +5,9 @@ import io.cellflow.flow.FlowCounters;
 import io.cellflow.flow.FlowEvent;
 import io.cellflow.flow.FlowKey;
 import io.cellflow.flow.FlowKind;
-import java.util.ArrayList;
-import java.util.HashMap;
+import io.cellflow.flow.FlowRecord;
+import io.cellflow.monitor.OpenFlowTable.Flow;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -36,29 +35,13 @@ final class FlowLedger {
     private final FlowHub hub;
     private final long idleNanos;
     private final ReentrantLock lock = new ReentrantLock(true);
-    private final Map<FlowKey, OpenFlow> open = new HashMap<>(1024);
+    private final OpenFlowTable open = new OpenFlowTable();
     private long uniqueFlows;
     private long closedFlows;
     private long round;
 
     /** One drained flow-table entry, decoded outside the lock. */
     record Drained(FlowKey key, FlowCounters counters) {}
-
-    private static final class OpenFlow {
-        long packets;
-        long bytes;
-        long lastNanos;
-        int tcpFlags;
-        boolean ending;
-        long lastActiveRound;
-        long lastActiveAt;
-
-        OpenFlow(long firstNanos, long round, long now) {
-            this.lastNanos = firstNanos;
-            this.lastActiveRound = round;
-            this.lastActiveAt = now;
-        }
-    }
 
     FlowLedger(FlowHub hub, long idleNanos) {
         this.hub = hub;
@@ -79,21 +62,38 @@ final class FlowLedger {
 
     /** A ring-buffer sighting: opens the flow unless it is already open. */
     void sighted(FlowEvent event) {
+        sighted(FlowRecord.of(event));
+    }
+
+    /**
+     * A ring-buffer sighting, as the poller decoded it: opens the flow unless it is already open. Allocates only
+     * for a record that becomes an event; {@code r} is not kept.
+     */
+    void sighted(FlowRecord r) {
         lock.lock();
         try {
-            if (event.kind() != FlowKind.OPENED || event.decision() != Decision.ALLOW) {
-                hub.publish(event); // not part of a flow's life (e.g. a denied packet): passed on as it is
+            if (r.kind() != FlowKind.OPENED || r.decision() != Decision.ALLOW) {
+                hub.publish(r.toEvent()); // not part of a flow's life (e.g. a denied packet): passed on as it is
                 return;
             }
-            FlowKey key = FlowKey.of(event);
-            if (!open.containsKey(key)) {
-                open.put(key, new OpenFlow(event.monotonicNanos(), round, System.nanoTime()));
-                uniqueFlows++;
-                hub.publish(event);
+            if (open.get(r.direction(), r.protocol(), r.srcHi(), r.srcLo(), r.srcPort(), r.dstHi(), r.dstLo(),
+                    r.dstPort()) == null) {
+                Flow f = new Flow(r.direction(), r.protocol(), r.srcHi(), r.srcLo(), r.srcPort(), r.dstHi(),
+                        r.dstLo(), r.dstPort());
+                start(f, r.monotonicNanos(), System.nanoTime());
+                hub.publish(r.toEvent());
             }
         } finally {
             lock.unlock();
         }
+    }
+
+    private void start(Flow f, long firstNanos, long now) {
+        f.lastNanos = firstNanos;
+        f.lastActiveRound = round;
+        f.lastActiveAt = now;
+        open.add(f);
+        uniqueFlows++;
     }
 
     /** Counts drained from the kernel for one flow: an update, opening the flow first if needed. */
@@ -120,13 +120,11 @@ final class FlowLedger {
     private void apply(Drained d, long now) {
         FlowKey key = d.key();
         FlowCounters c = d.counters();
-        OpenFlow f = open.get(key);
+        Flow f = open.get(key);
         if (f == null) {
-            FlowEvent opened = event(FlowKind.OPENED, key, c.packets(), c.bytes(), c.firstNanos(), c.tcpFlags());
-            f = new OpenFlow(c.firstNanos(), round, now);
-            open.put(key, f);
-            uniqueFlows++;
-            hub.publish(opened);
+            f = new Flow(key);
+            start(f, c.firstNanos(), now);
+            hub.publish(event(FlowKind.OPENED, f, c.packets(), c.bytes(), c.firstNanos(), c.tcpFlags()));
         }
         if (c.packets() == 0) {
             return;
@@ -138,7 +136,7 @@ final class FlowLedger {
         f.ending |= c.ending();
         f.lastActiveRound = round;
         f.lastActiveAt = now;
-        hub.publish(event(FlowKind.UPDATED, key, c.packets(), c.bytes(), c.lastNanos(), c.tcpFlags()));
+        hub.publish(event(FlowKind.UPDATED, f, c.packets(), c.bytes(), c.lastNanos(), c.tcpFlags()));
     }
 
     /**
@@ -147,16 +145,12 @@ final class FlowLedger {
      */
     void endOfDrain() {
         long now = System.nanoTime();
-        List<FlowKey> closing = new ArrayList<>();
+        List<Flow> closing;
         long thisRound;
         lock.lock();
         try {
             thisRound = round;
-            for (Map.Entry<FlowKey, OpenFlow> e : open.entrySet()) {
-                if (closes(e.getValue(), thisRound, now)) {
-                    closing.add(e.getKey());
-                }
-            }
+            closing = open.select(f -> closes(f, thisRound, now));
         } finally {
             lock.unlock();
         }
@@ -165,11 +159,9 @@ final class FlowLedger {
             lock.lock();
             try {
                 for (int i = from; i < to; i++) {
-                    FlowKey key = closing.get(i);
-                    OpenFlow f = open.get(key);
-                    if (f != null && closes(f, thisRound, now)) {
-                        open.remove(key);
-                        close(key, f);
+                    Flow f = closing.get(i);
+                    if (closes(f, thisRound, now) && open.remove(f)) {
+                        close(f);
                     }
                 }
             } finally {
@@ -184,7 +176,7 @@ final class FlowLedger {
         }
     }
 
-    private boolean closes(OpenFlow f, long thisRound, long now) {
+    private boolean closes(Flow f, long thisRound, long now) {
         boolean endedAndQuiet = f.ending && f.lastActiveRound < thisRound;
         return endedAndQuiet || now - f.lastActiveAt >= idleNanos;
     }
@@ -193,8 +185,8 @@ final class FlowLedger {
     void closeAll() {
         lock.lock();
         try {
-            for (Map.Entry<FlowKey, OpenFlow> e : open.entrySet()) {
-                close(e.getKey(), e.getValue());
+            for (Flow f : open.select(f -> true)) {
+                close(f);
             }
             open.clear();
         } finally {
@@ -202,9 +194,9 @@ final class FlowLedger {
         }
     }
 
-    private void close(FlowKey key, OpenFlow f) {
+    private void close(Flow f) {
         closedFlows++;
-        hub.publish(event(FlowKind.CLOSED, key, f.packets, f.bytes, f.lastNanos, f.tcpFlags));
+        hub.publish(event(FlowKind.CLOSED, f, f.packets, f.bytes, f.lastNanos, f.tcpFlags));
     }
 
     long uniqueFlows() {
@@ -234,8 +226,8 @@ final class FlowLedger {
         }
     }
 
-    private static FlowEvent event(FlowKind kind, FlowKey k, long packets, long bytes, long nanos, int tcpFlags) {
-        return new FlowEvent(kind, k.direction(), Decision.ALLOW, k.srcHi(), k.srcLo(), k.srcPort(), k.dstHi(),
-                k.dstLo(), k.dstPort(), k.protocol(), tcpFlags & 0xff, packets, bytes, nanos, 0, 0);
+    private static FlowEvent event(FlowKind kind, Flow f, long packets, long bytes, long nanos, int tcpFlags) {
+        return new FlowEvent(kind, f.direction, Decision.ALLOW, f.srcHi, f.srcLo, f.srcPort, f.dstHi, f.dstLo,
+                f.dstPort, f.protocol, tcpFlags & 0xff, packets, bytes, nanos, 0, 0);
     }
 }
