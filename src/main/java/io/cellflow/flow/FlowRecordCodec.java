@@ -13,6 +13,28 @@ import java.nio.ByteOrder;
  */
 public final class FlowRecordCodec {
     private static final ByteOrder HOST = ByteOrder.nativeOrder();
+    private static final boolean HOST_LE = HOST == ByteOrder.LITTLE_ENDIAN;
+    /** The 8 bytes holding ports, protocol, direction, family and TCP flags. */
+    static final int PORTS_WORD = FlowAbi.Event.SPORT;
+    /** The 8 bytes holding kind, decision, rule ref and ifindex. */
+    static final int KIND_WORD = FlowAbi.Event.KIND;
+
+    static {
+        // the two words must hold exactly these fields: a layout change has to revisit decodeInto
+        check(PORTS_WORD, FlowAbi.Event.SPORT, FlowAbi.Event.DPORT + 1, FlowAbi.Event.PROTO, FlowAbi.Event.DIR,
+                FlowAbi.Event.FAMILY, FlowAbi.Event.TCP_FLAGS);
+        check(KIND_WORD, FlowAbi.Event.KIND, FlowAbi.Event.DECISION, FlowAbi.Event.RULE_REF + 1,
+                FlowAbi.Event.IFINDEX + 3, FlowAbi.Event.SIZE - 1);
+    }
+
+    private static void check(int word, int... bytes) {
+        for (int at : bytes) {
+            if (at < word || at >= word + 8) {
+                throw new IllegalStateException("struct cf_flow_event changed: byte " + at + " is not in the word at "
+                        + word + "; FlowRecordCodec.decodeInto must follow");
+            }
+        }
+    }
 
     private FlowRecordCodec() {}
 
@@ -23,36 +45,13 @@ public final class FlowRecordCodec {
      * @throws MalformedRecordException if the length is not {@link FlowAbi.Event#SIZE} or a field is out of range
      */
     public static FlowEvent decode(ByteBuffer buf, int offset, int length) {
-        if (length != FlowAbi.Event.SIZE) {
-            throw new MalformedRecordException("flow record of " + length + " bytes, expected "
-                    + FlowAbi.Event.SIZE + " (struct cf_flow_event): the BPF object and this build disagree");
-        }
-        int family = Byte.toUnsignedInt(buf.get(offset + FlowAbi.Event.FAMILY));
-        boolean v6 = v6(family);
-        int saddr = offset + FlowAbi.Event.SADDR;
-        int daddr = offset + FlowAbi.Event.DADDR;
-        return new FlowEvent(
-                FlowKind.fromAbi(Byte.toUnsignedInt(buf.get(offset + FlowAbi.Event.KIND))),
-                Direction.fromAbi(Byte.toUnsignedInt(buf.get(offset + FlowAbi.Event.DIR))),
-                Decision.fromAbi(Byte.toUnsignedInt(buf.get(offset + FlowAbi.Event.DECISION))),
-                v6 ? be64(buf, saddr) : 0,
-                v6 ? be64(buf, saddr + 8) : IpAddr.v4Lo(be32(buf, saddr)),
-                be16(buf, offset + FlowAbi.Event.SPORT),
-                v6 ? be64(buf, daddr) : 0,
-                v6 ? be64(buf, daddr + 8) : IpAddr.v4Lo(be32(buf, daddr)),
-                be16(buf, offset + FlowAbi.Event.DPORT),
-                Byte.toUnsignedInt(buf.get(offset + FlowAbi.Event.PROTO)),
-                Byte.toUnsignedInt(buf.get(offset + FlowAbi.Event.TCP_FLAGS)),
-                u64(buf, offset + FlowAbi.Event.PACKETS),
-                u64(buf, offset + FlowAbi.Event.BYTES),
-                u64(buf, offset + FlowAbi.Event.FIRST_NS),
-                u32(buf, offset + FlowAbi.Event.IFINDEX),
-                u16(buf, offset + FlowAbi.Event.RULE_REF));
+        return decodeInto(buf, offset, length, new FlowRecord()).toEvent();
     }
 
     /**
      * Decodes a record into {@code r} without allocating: what the poller runs per record. Same checks as
-     * {@link #decode}; on a {@link MalformedRecordException} {@code r} holds a mix of old and new fields.
+     * {@link #decode}; on a {@link MalformedRecordException} {@code r} holds a mix of old and new fields. The
+     * one- and two-byte fields come from two 8-byte reads ({@link #PORTS_WORD}, {@link #KIND_WORD}).
      *
      * @return {@code r}
      */
@@ -61,25 +60,30 @@ public final class FlowRecordCodec {
             throw new MalformedRecordException("flow record of " + length + " bytes, expected "
                     + FlowAbi.Event.SIZE + " (struct cf_flow_event): the BPF object and this build disagree");
         }
-        boolean v6 = v6(Byte.toUnsignedInt(buf.get(offset + FlowAbi.Event.FAMILY)));
+        long a = le64(buf, offset + PORTS_WORD);
+        long b = le64(buf, offset + KIND_WORD);
+        boolean v6 = v6(byteAt(a, FlowAbi.Event.FAMILY - PORTS_WORD));
         int saddr = offset + FlowAbi.Event.SADDR;
         int daddr = offset + FlowAbi.Event.DADDR;
-        r.kind = FlowKind.fromAbi(Byte.toUnsignedInt(buf.get(offset + FlowAbi.Event.KIND)));
-        r.direction = Direction.fromAbi(Byte.toUnsignedInt(buf.get(offset + FlowAbi.Event.DIR)));
-        r.decision = Decision.fromAbi(Byte.toUnsignedInt(buf.get(offset + FlowAbi.Event.DECISION)));
+        r.kind = FlowKind.fromAbi(byteAt(b, FlowAbi.Event.KIND - KIND_WORD));
+        r.direction = Direction.fromAbi(byteAt(a, FlowAbi.Event.DIR - PORTS_WORD));
+        r.decision = Decision.fromAbi(byteAt(b, FlowAbi.Event.DECISION - KIND_WORD));
         r.srcHi = v6 ? be64(buf, saddr) : 0;
         r.srcLo = v6 ? be64(buf, saddr + 8) : IpAddr.v4Lo(be32(buf, saddr));
-        r.srcPort = be16(buf, offset + FlowAbi.Event.SPORT);
+        r.srcPort = be16(a, FlowAbi.Event.SPORT - PORTS_WORD);
         r.dstHi = v6 ? be64(buf, daddr) : 0;
         r.dstLo = v6 ? be64(buf, daddr + 8) : IpAddr.v4Lo(be32(buf, daddr));
-        r.dstPort = be16(buf, offset + FlowAbi.Event.DPORT);
-        r.protocol = Byte.toUnsignedInt(buf.get(offset + FlowAbi.Event.PROTO));
-        r.tcpFlags = Byte.toUnsignedInt(buf.get(offset + FlowAbi.Event.TCP_FLAGS));
+        r.dstPort = be16(a, FlowAbi.Event.DPORT - PORTS_WORD);
+        r.protocol = byteAt(a, FlowAbi.Event.PROTO - PORTS_WORD);
+        r.tcpFlags = byteAt(a, FlowAbi.Event.TCP_FLAGS - PORTS_WORD);
         r.packets = u64(buf, offset + FlowAbi.Event.PACKETS);
         r.bytes = u64(buf, offset + FlowAbi.Event.BYTES);
         r.monotonicNanos = u64(buf, offset + FlowAbi.Event.FIRST_NS);
-        r.ifindex = u32(buf, offset + FlowAbi.Event.IFINDEX);
-        r.ruleRef = u16(buf, offset + FlowAbi.Event.RULE_REF);
+        // host-order fields: in the little-endian word, the bytes as they lie in memory
+        int ruleRef = (int) (b >>> (8 * (FlowAbi.Event.RULE_REF - KIND_WORD))) & 0xffff;
+        int ifindex = (int) (b >>> (8 * (FlowAbi.Event.IFINDEX - KIND_WORD)));
+        r.ruleRef = HOST_LE ? ruleRef : Short.toUnsignedInt(Short.reverseBytes((short) ruleRef));
+        r.ifindex = HOST_LE ? ifindex : Integer.reverseBytes(ifindex);
         return r;
     }
 
@@ -116,6 +120,21 @@ public final class FlowRecordCodec {
             case FlowAbi.FAMILY_V6 -> true;
             default -> throw new MalformedRecordException("unknown address family " + family);
         };
+    }
+
+    /** The 8 bytes at {@code at} as a little-endian long: byte {@code k} is bits {@code 8k..8k+7}. */
+    private static long le64(ByteBuffer buf, int at) {
+        long v = buf.getLong(at);
+        return buf.order() == ByteOrder.LITTLE_ENDIAN ? v : Long.reverseBytes(v);
+    }
+
+    private static int byteAt(long le, int k) {
+        return (int) (le >>> (8 * k)) & 0xff;
+    }
+
+    /** A network-order u16 at byte {@code k} of a little-endian word. */
+    private static int be16(long le, int k) {
+        return byteAt(le, k) << 8 | byteAt(le, k + 1);
     }
 
     private static int be16(ByteBuffer buf, int at) {
