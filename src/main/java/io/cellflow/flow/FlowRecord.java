@@ -8,9 +8,14 @@ package io.cellflow.flow;
  * <p>Not thread-safe: one per poller sink, valid until the next record is decoded into it.
  */
 public final class FlowRecord {
-    FlowKind kind;
-    Direction direction;
-    Decision decision;
+    private static final FlowKind[] KINDS = FlowKind.values();
+    private static final Direction[] DIRECTIONS = Direction.values();
+    private static final Decision[] DECISIONS = Decision.values();
+
+    // enums as ordinals: the poller writes this object per record, and int stores need no GC write barrier
+    int kind;
+    int direction;
+    int decision;
     long srcHi;
     long srcLo;
     int srcPort;
@@ -28,9 +33,9 @@ public final class FlowRecord {
     /** A record holding {@code e}'s fields (tests, and callers that start from an event). */
     public static FlowRecord of(FlowEvent e) {
         FlowRecord r = new FlowRecord();
-        r.kind = e.kind();
-        r.direction = e.direction();
-        r.decision = e.decision();
+        r.kind = e.kind().ordinal();
+        r.direction = e.direction().ordinal();
+        r.decision = e.decision().ordinal();
         r.srcHi = e.srcHi();
         r.srcLo = e.srcLo();
         r.srcPort = e.srcPort();
@@ -48,20 +53,20 @@ public final class FlowRecord {
     }
 
     public FlowEvent toEvent() {
-        return new FlowEvent(kind, direction, decision, srcHi, srcLo, srcPort, dstHi, dstLo, dstPort, protocol,
+        return new FlowEvent(kind(), direction(), decision(), srcHi, srcLo, srcPort, dstHi, dstLo, dstPort, protocol,
                 tcpFlags, packets, bytes, monotonicNanos, ifindex, ruleRef);
     }
 
     public FlowKind kind() {
-        return kind;
+        return KINDS[kind];
     }
 
     public Direction direction() {
-        return direction;
+        return DIRECTIONS[direction];
     }
 
     public Decision decision() {
-        return decision;
+        return DECISIONS[decision];
     }
 
     public long srcHi() {

@@ -65,9 +65,9 @@ public final class FlowRecordCodec {
         boolean v6 = v6(byteAt(a, FlowAbi.Event.FAMILY - PORTS_WORD));
         int saddr = offset + FlowAbi.Event.SADDR;
         int daddr = offset + FlowAbi.Event.DADDR;
-        r.kind = FlowKind.fromAbi(byteAt(b, FlowAbi.Event.KIND - KIND_WORD));
-        r.direction = Direction.fromAbi(byteAt(a, FlowAbi.Event.DIR - PORTS_WORD));
-        r.decision = Decision.fromAbi(byteAt(b, FlowAbi.Event.DECISION - KIND_WORD));
+        r.kind = FlowKind.fromAbi(byteAt(b, FlowAbi.Event.KIND - KIND_WORD)).ordinal();
+        r.direction = Direction.fromAbi(byteAt(a, FlowAbi.Event.DIR - PORTS_WORD)).ordinal();
+        r.decision = Decision.fromAbi(byteAt(b, FlowAbi.Event.DECISION - KIND_WORD)).ordinal();
         r.srcHi = v6 ? be64(buf, saddr) : 0;
         r.srcLo = v6 ? be64(buf, saddr + 8) : IpAddr.v4Lo(be32(buf, saddr));
         r.srcPort = be16(a, FlowAbi.Event.SPORT - PORTS_WORD);
@@ -150,11 +150,6 @@ public final class FlowRecordCodec {
     private static long be64(ByteBuffer buf, int at) {
         long v = buf.getLong(at);
         return buf.order() == ByteOrder.BIG_ENDIAN ? v : Long.reverseBytes(v);
-    }
-
-    private static int u16(ByteBuffer buf, int at) {
-        short v = buf.getShort(at);
-        return Short.toUnsignedInt(buf.order() == HOST ? v : Short.reverseBytes(v));
     }
 
     private static int u32(ByteBuffer buf, int at) {
