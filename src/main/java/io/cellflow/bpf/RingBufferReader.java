@@ -40,10 +40,18 @@ public final class RingBufferReader implements AutoCloseable {
     private static final VarHandle INT =
             MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.nativeOrder());
 
-    /** Receives one record: {@code length} bytes at {@code offset} of {@code data}. */
+    /**
+     * Receives one record: {@code length} bytes at {@code offset} of {@code data}. A drain that finds records
+     * brackets them with {@link #beginBatch()} and {@link #endBatch()} (always called, also when a record throws),
+     * so a sink can take a lock once per batch instead of once per record.
+     */
     @FunctionalInterface
     public interface RecordSink {
         void accept(ByteBuffer data, int offset, int length);
+
+        default void beginBatch() {}
+
+        default void endBatch() {}
     }
 
     private final Runnable unmap;
@@ -109,35 +117,43 @@ public final class RingBufferReader implements AutoCloseable {
         }
         long cons = consumerPos;
         long prod = (long) LONG.getAcquire(producer, 0);
+        if (cons >= prod || budget <= 0) {
+            return 0;
+        }
         int delivered = 0;
         int sincePublish = 0;
-        while (cons < prod && delivered < budget) {
-            int len = (int) INT.getAcquire(producer, dataStart + (int) (cons & mask));
-            if ((len & BUSY_BIT) != 0) {
-                break;
-            }
-            int payload = len & ~(BUSY_BIT | DISCARD_BIT);
-            if ((len & DISCARD_BIT) == 0) {
-                int at = (int) ((cons + HEADER_SIZE) & mask);
-                if (payload <= ringBytes - at) {
-                    sink.accept(producer, dataStart + at, payload);
-                } else {
-                    sink.accept(unwrap(at, payload), 0, payload);
+        sink.beginBatch();
+        try {
+            while (cons < prod && delivered < budget) {
+                int len = (int) INT.getAcquire(producer, dataStart + (int) (cons & mask));
+                if ((len & BUSY_BIT) != 0) {
+                    break;
                 }
-                delivered++;
+                int payload = len & ~(BUSY_BIT | DISCARD_BIT);
+                int at = (int) ((cons + HEADER_SIZE) & mask);
+                cons += (payload + HEADER_SIZE + 7) & ~7L;
+                if ((len & DISCARD_BIT) == 0) {
+                    if (payload <= ringBytes - at) {
+                        sink.accept(producer, dataStart + at, payload);
+                    } else {
+                        sink.accept(unwrap(at, payload), 0, payload);
+                    }
+                    delivered++;
+                }
+                if (++sincePublish == PUBLISH_EVERY) {
+                    LONG.setRelease(consumerPage, 0, cons);
+                    sincePublish = 0;
+                }
+                if (cons >= prod) {
+                    prod = (long) LONG.getAcquire(producer, 0);
+                }
             }
-            cons += (payload + HEADER_SIZE + 7) & ~7L;
-            if (++sincePublish == PUBLISH_EVERY) {
+        } finally {
+            if (cons != consumerPos) {
                 LONG.setRelease(consumerPage, 0, cons);
-                sincePublish = 0;
+                consumerPos = cons;
             }
-            if (cons >= prod) {
-                prod = (long) LONG.getAcquire(producer, 0);
-            }
-        }
-        if (cons != consumerPos) {
-            LONG.setRelease(consumerPage, 0, cons);
-            consumerPos = cons;
+            sink.endBatch();
         }
         return delivered;
     }

@@ -1,6 +1,5 @@
 package io.cellflow.flow;
 
-import java.time.format.DateTimeFormatter;
 import java.util.function.Supplier;
 
 /**
@@ -17,6 +16,7 @@ public final class FlowDecisionMapper {
     private final String denyReasonCode;
     private final Supplier<String> policyDigest;
     private final MonotonicClock clock;
+    private final InstantText observedAt = new InstantText();
 
     /** For a monitor without a policy. */
     public FlowDecisionMapper(String cellId, String runId, String correlationId, String reasonCode,
@@ -69,9 +69,9 @@ public final class FlowDecisionMapper {
                 e.decision(),
                 e.decision() == Decision.DENY ? denyReasonCode : reasonCode,
                 ruleRef(e),
-                IpText.of(e.srcAddr()),
+                IpText.of(e.srcHi(), e.srcLo()),
                 ports && e.srcPort() >= 0 ? e.srcPort() : null,
-                IpText.of(e.dstAddr()),
+                IpText.of(e.dstHi(), e.dstLo()),
                 ports && e.dstPort() >= 0 ? e.dstPort() : null,
                 Protocols.name(e.protocol()),
                 e.packets() >= 0 ? e.packets() : null,
@@ -80,6 +80,6 @@ public final class FlowDecisionMapper {
                 keysetId,
                 issuerKid,
                 correlationId,
-                DateTimeFormatter.ISO_INSTANT.format(clock.toInstant(e.monotonicNanos())));
+                observedAt.format(clock.toEpochNanos(e.monotonicNanos())));
     }
 }

@@ -15,6 +15,22 @@ public final class IpText {
     }
 
     /**
+     * The text of an address held as two longs ({@link IpAddr}): dotted for IPv4 (and so for IPv4-mapped IPv6, as
+     * {@link #of(InetAddress)} writes an address from {@link InetAddress#getByAddress(byte[])}), else RFC 5952.
+     */
+    public static String of(long hi, long lo) {
+        if (IpAddr.isV4(hi, lo)) {
+            return v4((int) lo);
+        }
+        int[] words = new int[8];
+        for (int i = 0; i < 4; i++) {
+            words[i] = (int) (hi >>> (48 - 16 * i)) & 0xffff;
+            words[4 + i] = (int) (lo >>> (48 - 16 * i)) & 0xffff;
+        }
+        return v6(words);
+    }
+
+    /**
      * The text of 4 (dotted) or 16 (RFC 5952) address bytes in network order. Sixteen bytes are always written as
      * IPv6, IPv4-mapped ones included (InetAddress would turn those into IPv4).
      */
@@ -29,11 +45,34 @@ public final class IpText {
         return v6(b);
     }
 
+    private static String v4(int a) {
+        byte[] out = new byte[15];
+        int n = 0;
+        for (int shift = 24; shift >= 0; shift -= 8) {
+            int octet = (a >>> shift) & 0xff;
+            if (octet >= 100) {
+                out[n++] = (byte) ('0' + octet / 100);
+            }
+            if (octet >= 10) {
+                out[n++] = (byte) ('0' + octet / 10 % 10);
+            }
+            out[n++] = (byte) ('0' + octet % 10);
+            if (shift > 0) {
+                out[n++] = '.';
+            }
+        }
+        return new String(out, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
     private static String v6(byte[] b) {
         int[] words = new int[8];
         for (int i = 0; i < 8; i++) {
             words[i] = (Byte.toUnsignedInt(b[2 * i]) << 8) | Byte.toUnsignedInt(b[2 * i + 1]);
         }
+        return v6(words);
+    }
+
+    private static String v6(int[] words) {
         // the longest run of two or more zero words becomes "::" (the first one on a tie)
         int bestStart = -1, bestLen = 1;
         for (int i = 0; i < 8; ) {

@@ -15,8 +15,13 @@ public final class MonotonicClock {
         this.wallMinusMonotonicNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano() - mono;
     }
 
+    /** Nanoseconds since the epoch (UTC) of a {@code CLOCK_MONOTONIC} stamp; no allocation. */
+    public long toEpochNanos(long monotonicNanos) {
+        return monotonicNanos + wallMinusMonotonicNanos;
+    }
+
     public Instant toInstant(long monotonicNanos) {
-        long wall = monotonicNanos + wallMinusMonotonicNanos;
+        long wall = toEpochNanos(monotonicNanos);
         return Instant.ofEpochSecond(Math.floorDiv(wall, 1_000_000_000L), Math.floorMod(wall, 1_000_000_000L));
     }
 }

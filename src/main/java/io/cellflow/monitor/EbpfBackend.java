@@ -4,16 +4,21 @@ import io.cellflow.bpf.AttachTarget;
 import io.cellflow.bpf.BpfException;
 import io.cellflow.bpf.EbpfFlowSource;
 import io.cellflow.bpf.EbpfSettings;
+import io.cellflow.bpf.FlowTableDrainer;
 import io.cellflow.bpf.KernelCounters;
 import io.cellflow.bpf.RingBufferReader;
 import io.cellflow.config.CellflowConfig;
+import io.cellflow.flow.FlowRecord;
 import io.cellflow.flow.FlowRecordCodec;
 import io.cellflow.flow.MalformedRecordException;
 import io.cellflow.policy.Policy;
 import io.cellflow.policy.PolicyTables;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 
@@ -43,13 +48,12 @@ public class EbpfBackend {
         }
         try {
             FlowLedger ledger = new FlowLedger(hub, config.flows().idleTimeout().toNanos());
+            DrainedEntries drained = new DrainedEntries();
             EbpfFlowSource source = EbpfFlowSource.start(runtime.nat(), runtime.netns(), runtime.poller(),
                     settings(spec), target(spec),
                     spec.policy() == null ? null : PolicyTables.of(spec.policy()),
-                    new DecodingSink(spec.cellId(), ledger), runtime.drainer(),
-                    (keys, ko, values, vo) -> ledger.drained(FlowRecordCodec.decodeKey(keys, ko),
-                            FlowRecordCodec.decodeValue(values, vo)));
-            return new Adapter(source, ledger, spec.cellId(), spec.interfaceName());
+                    new DecodingSink(spec.cellId(), ledger), runtime.drainer(), drained);
+            return new Adapter(source, ledger, drained, spec.cellId(), spec.interfaceName());
         } catch (BpfException e) {
             throw translate(spec, e);
         }
@@ -115,11 +119,16 @@ public class EbpfBackend {
         };
     }
 
-    /** Decodes records on the poller thread; a malformed record is counted and skipped, never rethrown. */
+    /**
+     * Decodes records on the poller thread; a malformed record is counted and skipped, never rethrown. A batch of
+     * records is one hold of the ledger's lock (see {@link FlowLedger#beginSightings()}); each record is decoded into
+     * the same {@link FlowRecord}, so a record of a flow already open allocates nothing.
+     */
     private static final class DecodingSink implements RingBufferReader.RecordSink {
         private final String cellId;
         private final FlowLedger ledger;
         private final AtomicLong malformed = new AtomicLong();
+        private final FlowRecord record = new FlowRecord(); // poller thread only
 
         DecodingSink(String cellId, FlowLedger ledger) {
             this.cellId = cellId;
@@ -127,9 +136,19 @@ public class EbpfBackend {
         }
 
         @Override
+        public void beginBatch() {
+            ledger.beginSightings();
+        }
+
+        @Override
+        public void endBatch() {
+            ledger.endSightings();
+        }
+
+        @Override
         public void accept(java.nio.ByteBuffer data, int offset, int length) {
             try {
-                ledger.sighted(FlowRecordCodec.decode(data, offset, length));
+                ledger.sighted(FlowRecordCodec.decodeInto(data, offset, length, record));
             } catch (MalformedRecordException e) {
                 if (malformed.incrementAndGet() == 1) {
                     LOG.errorf("cell %s: %s (further malformed records are counted, not logged)", cellId,
@@ -139,8 +158,38 @@ public class EbpfBackend {
         }
     }
 
-    private record Adapter(EbpfFlowSource source, FlowLedger ledger, String cellId, String ifname)
-            implements FlowSource {
+    /**
+     * Collects one drain's flow-table entries, decoded, so the ledger applies them after the drain and outside the
+     * drainer's lock, in chunks (see {@link FlowLedger#drained(List)}). Filled by whichever thread drains (under the
+     * source's lock), emptied by the same thread under the adapter's drain lock.
+     */
+    private static final class DrainedEntries implements FlowTableDrainer.Sink {
+        private List<FlowLedger.Drained> entries = new ArrayList<>();
+
+        @Override
+        public synchronized void accept(ByteBuffer keys, int keyOffset, ByteBuffer values, int valueOffset) {
+            entries.add(new FlowLedger.Drained(FlowRecordCodec.decodeKey(keys, keyOffset),
+                    FlowRecordCodec.decodeValue(values, valueOffset)));
+        }
+
+        synchronized List<FlowLedger.Drained> take() {
+            List<FlowLedger.Drained> out = entries;
+            entries = new ArrayList<>(Math.max(16, out.size()));
+            return out;
+        }
+    }
+
+    /**
+     * The drain lock makes drains and the close one sequence, so a drain's updates and closes never interleave
+     * with another's or follow the close's. The poller never takes it.
+     */
+    private record Adapter(EbpfFlowSource source, FlowLedger ledger, DrainedEntries drained, Object drainLock,
+            String cellId, String ifname) implements FlowSource {
+
+        Adapter(EbpfFlowSource source, FlowLedger ledger, DrainedEntries drained, String cellId, String ifname) {
+            this(source, ledger, drained, new Object(), cellId, ifname);
+        }
+
         @Override
         public String attachMode() {
             return source.attachMode();
@@ -172,8 +221,11 @@ public class EbpfBackend {
 
         @Override
         public void drainFlows() {
-            source.drainFlows();
-            ledger.endOfDrain();
+            synchronized (drainLock) {
+                source.drainFlows();
+                ledger.drained(drained.take());
+                ledger.endOfDrain();
+            }
         }
 
         @Override
@@ -189,10 +241,16 @@ public class EbpfBackend {
         /** The source's close delivers the last records and counts; then every flow still open closes. */
         @Override
         public void close() {
-            try {
-                source.close();
-            } finally {
-                ledger.closeAll();
+            synchronized (drainLock) {
+                try {
+                    source.close();
+                } finally {
+                    try {
+                        ledger.drained(drained.take());
+                    } finally {
+                        ledger.closeAll();
+                    }
+                }
             }
         }
     }

@@ -3,6 +3,7 @@ package io.cellflow.bpf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -152,5 +153,46 @@ class RingBufferReaderTest {
         }
         assertEquals(2, drain(r, 2).size());
         assertEquals(3, drain(r, 100).size());
+    }
+
+    /** A drain that finds records brackets them with one begin and one end, also when the sink throws. */
+    @Test
+    void bracketsEachBatchOnceEvenWhenTheSinkThrows() {
+        RingBufferReader r = new RingBufferReader(consumer, producer, PAGE, RING, () -> {});
+        List<String> calls = new ArrayList<>();
+        RingBufferReader.RecordSink sink = new RingBufferReader.RecordSink() {
+            @Override
+            public void accept(ByteBuffer data, int offset, int length) {
+                calls.add("record" + data.get(offset));
+                if (data.get(offset) == 9) {
+                    throw new IllegalStateException("poison");
+                }
+            }
+
+            @Override
+            public void beginBatch() {
+                calls.add("begin");
+            }
+
+            @Override
+            public void endBatch() {
+                calls.add("end");
+            }
+        };
+        assertEquals(0, r.drain(sink, 100));
+        assertEquals(List.of(), calls, "an empty ring is not a batch");
+        produce(72, 72, (byte) 1);
+        produce(72, 72, (byte) 2);
+        assertEquals(2, r.drain(sink, 100));
+        assertEquals(List.of("begin", "record1", "record2", "end"), calls);
+        calls.clear();
+        produce(72, 72, (byte) 9);
+        produce(72, 72, (byte) 3);
+        assertThrows(IllegalStateException.class, () -> r.drain(sink, 100));
+        assertEquals(List.of("begin", "record9", "end"), calls);
+        assertEquals(240, consumer.getLong(0), "the record that threw is consumed, not read again forever");
+        calls.clear();
+        assertEquals(1, r.drain(sink, 100));
+        assertEquals(List.of("begin", "record3", "end"), calls);
     }
 }

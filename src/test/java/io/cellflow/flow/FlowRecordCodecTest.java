@@ -53,6 +53,9 @@ class FlowRecordCodecTest {
         assertEquals(123_456_789L, e.monotonicNanos());
         assertEquals(42, e.ifindex());
         assertEquals(7, e.ruleRef());
+        assertEquals(e, FlowRecordCodec.decodeInto(buf, 8, 72, new FlowRecord()).toEvent());
+        assertEquals(e, FlowRecordCodec.decode(buf.duplicate().order(ByteOrder.BIG_ENDIAN), 8, 72),
+                "the buffer's own byte order does not matter");
     }
 
     @Test
@@ -67,6 +70,9 @@ class FlowRecordCodecTest {
         assertEquals(InetAddress.getByName("2001:2::1"), e.srcAddr());
         assertEquals(InetAddress.getByName("2001:2::2"), e.dstAddr());
         assertEquals(17, e.protocol());
+        FlowRecord reused = FlowRecordCodec.decodeInto(ByteBuffer.wrap(goldenV4Tcp()).order(ByteOrder.LITTLE_ENDIAN),
+                8, 72, new FlowRecord());
+        assertEquals(e, FlowRecordCodec.decodeInto(buf, 8, 72, reused).toEvent());
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.cellflow.monitor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cellflow.flow.Decision;
 import io.cellflow.flow.Direction;
@@ -12,7 +13,11 @@ import io.cellflow.flow.FlowKind;
 import io.cellflow.flow.MonotonicClock;
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** The flow state machine without a kernel: open once, deltas, close on FIN-then-quiet, idle, and stop. */
@@ -69,5 +74,50 @@ class FlowLedgerTest {
         ledger.sighted(opened(40002));
         ledger.endOfDrain();
         assertEquals(List.of("flow.opened:1/74", "flow.closed:0/0"), kinds(2));
+    }
+
+    /**
+     * A long drain gives way: a sighting that arrives while the drain publishes waits for one chunk at most, not
+     * for the whole drain. The drain is held at its first update until the sighting is queued on the lock.
+     */
+    @Test
+    void aSightingWaitsForOneChunkNotTheWholeDrain() throws Exception {
+        List<StreamItem.Flow> seen = Collections.synchronizedList(new ArrayList<>());
+        AtomicReference<Thread> poller = new AtomicReference<>();
+        AtomicReference<FlowLedger> ledgerRef = new AtomicReference<>();
+        FlowEvent late = opened(50000);
+        FlowHub h = new FlowHub(new FlowDecisionMapper("c", "r", null, "ebpf_tc", new MonotonicClock()), "p", 10,
+                10, item -> {
+                    seen.add(item);
+                    if (item.kind() == FlowKind.UPDATED && poller.get() == null) {
+                        Thread t = new Thread(() -> ledgerRef.get().sighted(late), "test-poller");
+                        poller.set(t);
+                        t.start();
+                        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                        while (t.getState() != Thread.State.WAITING && System.nanoTime() < deadline) {
+                            Thread.onSpinWait();
+                        }
+                    }
+                });
+        FlowLedger ledger = new FlowLedger(h, Duration.ofHours(1).toNanos());
+        ledgerRef.set(ledger);
+        int flows = 5 * FlowLedger.CHUNK;
+        List<FlowLedger.Drained> drain = new ArrayList<>();
+        for (int i = 0; i < flows; i++) {
+            FlowEvent e = opened(40000 + i);
+            ledger.sighted(e);
+            drain.add(new FlowLedger.Drained(FlowKey.of(e), new FlowCounters(1, 100, 1000, 2000, 0x10)));
+        }
+        ledger.drained(drain);
+        poller.get().join(TimeUnit.SECONDS.toMillis(10));
+
+        List<FlowKind> kinds = seen.stream().map(StreamItem.Flow::kind).toList();
+        int firstUpdate = kinds.indexOf(FlowKind.UPDATED);
+        int lateOpen = kinds.lastIndexOf(FlowKind.OPENED);
+        assertEquals(flows, firstUpdate);
+        assertEquals(2 * flows + 1, kinds.size());
+        assertTrue(lateOpen - firstUpdate <= FlowLedger.CHUNK,
+                "the sighting waited for " + (lateOpen - firstUpdate) + " updates, more than one chunk");
+        assertEquals(flows + 1, ledger.uniqueFlows());
     }
 }

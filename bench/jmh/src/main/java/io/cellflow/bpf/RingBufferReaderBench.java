@@ -2,6 +2,7 @@ package io.cellflow.bpf;
 
 import io.cellflow.flow.FlowAbi;
 import io.cellflow.flow.FlowEvent;
+import io.cellflow.flow.FlowRecord;
 import io.cellflow.flow.FlowRecordCodec;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -23,20 +24,22 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The poller's per-record work, without the kernel: {@link RingBufferReader#drain} over a synthetic ring laid out
- * like the kernel's (consumer page, producer page, data area twice back to back), full of committed 72-byte
+ * like the kernel's (consumer page, producer page, data area), full of committed 72-byte
  * {@code struct cf_flow_event} records (80-byte slots), optionally decoding each one with {@link FlowRecordCodec}.
  *
  * <p>One operation = one record ({@link OperationsPerInvocation}): each invocation drains the whole ring (3276
- * records at the service's default 256 KiB), then rewinds the reader's consumer position, so the same committed
+ * records in 256 KiB, none wrapping), then rewinds the reader's consumer position, so the same committed
  * records are read again without a producer in the measurement. With {@code -prof gc},
  * {@code gc.alloc.rate.norm} is bytes allocated per record.
  *
  * <ul>
  *   <li>{@code readerOnly}: the reader path alone (headers, positions, the sink call reading two fields) - should
  *       allocate nothing.
- *   <li>{@code readerAndDecode}: reader + {@link FlowRecordCodec#decode} (what the poller thread runs per record
- *       before the hub).
- *   <li>{@code decodeOnly}: the decoder alone on one record.
+ *   <li>{@code readerAndDecode}: reader + {@link FlowRecordCodec#decodeInto} into one reused {@link FlowRecord}
+ *       (what the poller thread runs per record before the ledger) - should allocate nothing.
+ *   <li>{@code decodeOnly}: that decoder alone on one record.
+ *   <li>{@code decodeToEvent}: {@link FlowRecordCodec#decode}, an immutable {@link FlowEvent} per record (what a
+ *       record that becomes an event costs; before the poller decoded into a reused record, every record did).
  * </ul>
  */
 @State(Scope.Thread)
@@ -47,7 +50,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 public class RingBufferReaderBench {
     static final int PAGE = 4096;
-    static final int RING = 256 * 1024; // cellflow.bpf.ring-buffer-bytes default
+    static final int RING = 256 * 1024; // a busy cell's ring (the default is 64 KiB)
     static final int SLOT = 8 + FlowAbi.Event.SIZE; // 80: header + 72 B record, 8-aligned
     static final int RECORDS = RING / SLOT; // 3276
     private static final VarHandle CONSUMER_POS;
@@ -67,7 +70,7 @@ public class RingBufferReaderBench {
     private RingBufferReader.RecordSink readSink;
     private RingBufferReader.RecordSink decodeSink;
     private long acc;
-    private FlowEvent last;
+    private final FlowRecord record = new FlowRecord();
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -80,7 +83,7 @@ public class RingBufferReaderBench {
         consumer.putLong(0, 0);
         reader = new RingBufferReader(consumer, producer, PAGE, RING, () -> {});
         readSink = (buf, off, len) -> acc += buf.getLong(off + FlowAbi.Event.FIRST_NS) + len;
-        decodeSink = (buf, off, len) -> last = FlowRecordCodec.decode(buf, off, len);
+        decodeSink = (buf, off, len) -> FlowRecordCodec.decodeInto(buf, off, len, record);
     }
 
     /** Record i at data offset i*SLOT, in both mappings of the data area, as bpf_ringbuf_submit leaves it. */
@@ -131,17 +134,22 @@ public class RingBufferReaderBench {
 
     @Benchmark
     @OperationsPerInvocation(RECORDS)
-    public FlowEvent readerAndDecode() {
+    public FlowRecord readerAndDecode() {
         rewind();
         int n = reader.drain(decodeSink, Integer.MAX_VALUE);
         if (n != RECORDS) {
             throw new IllegalStateException("drained " + n);
         }
-        return last;
+        return record;
     }
 
     @Benchmark
-    public FlowEvent decodeOnly() {
+    public FlowRecord decodeOnly() {
+        return FlowRecordCodec.decodeInto(producer, PAGE + 8, FlowAbi.Event.SIZE, record);
+    }
+
+    @Benchmark
+    public FlowEvent decodeToEvent() {
         return FlowRecordCodec.decode(producer, PAGE + 8, FlowAbi.Event.SIZE);
     }
 }
