@@ -270,13 +270,8 @@ static __always_inline int cf_parse_inline(struct __sk_buff *skb, struct cf_flow
 	return CF_PARSE_SKIP;
 }
 
-/*
- * The parser as a global function: the verifier checks it once, on its own, instead of once per call site and per
- * path through the rest of the handler (that multiplication made a monitor start spend ~100 ms in the verifier).
- * Zeroes and fills k (except dir); returns CF_PARSE_* in the low byte and the TCP flags byte in the next.
- * For packets that start at the Ethernet header (tc).
- */
-__noinline int cf_parse_l2(struct __sk_buff *skb, struct cf_flow_key *k)
+/* cf_parse_inline() with the key zeroed first; CF_PARSE_* in the low byte, the TCP flags byte in the next */
+static __always_inline int cf_parse_packed(struct __sk_buff *skb, struct cf_flow_key *k, const int l3)
 {
 	__u8 tcpf = 0;
 	int r;
@@ -284,21 +279,23 @@ __noinline int cf_parse_l2(struct __sk_buff *skb, struct cf_flow_key *k)
 	if (!skb || !k)
 		return CF_PARSE_SKIP;
 	__builtin_memset(k, 0, sizeof(*k));
-	r = cf_parse_inline(skb, k, &tcpf, 0);
+	r = cf_parse_inline(skb, k, &tcpf, l3);
 	return r | ((int)tcpf << 8);
 }
 
-/* cf_parse_l2() for packets that start at the network header (cgroup_skb) */
+/*
+ * The parser as global functions, one per packet start: the verifier checks each once, on its own, instead of once
+ * per call site and per path through the rest of the handler (that multiplication made a monitor start spend
+ * ~100 ms in the verifier). Each fills k (except dir); see cf_parse_packed() for the result.
+ */
+__noinline int cf_parse_l2(struct __sk_buff *skb, struct cf_flow_key *k)
+{
+	return cf_parse_packed(skb, k, 0); /* tc: from the Ethernet header */
+}
+
 __noinline int cf_parse_l3(struct __sk_buff *skb, struct cf_flow_key *k)
 {
-	__u8 tcpf = 0;
-	int r;
-
-	if (!skb || !k)
-		return CF_PARSE_SKIP;
-	__builtin_memset(k, 0, sizeof(*k));
-	r = cf_parse_inline(skb, k, &tcpf, 1);
-	return r | ((int)tcpf << 8);
+	return cf_parse_packed(skb, k, 1); /* cgroup_skb: from the network header */
 }
 
 /* adds one packet to an existing flow; safe against other CPUs */
