@@ -1,11 +1,10 @@
 package io.cellflow.api;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.SerializableString;
 import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectWriter;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.cellflow.flow.NetworkFlowDecision;
 import io.cellflow.monitor.StreamItem;
 import io.vertx.core.buffer.Buffer;
@@ -28,12 +27,10 @@ import java.util.function.Predicate;
  */
 @Singleton
 class SseEncoder {
-    private final ObjectWriter decisions;
+    private final JsonFactory json;
 
-    SseEncoder(ObjectMapper json) {
-        // one line per data: field, and no flush to the buffer after every event
-        this.decisions = json.writerFor(NetworkFlowDecision.class).without(SerializationFeature.INDENT_OUTPUT)
-                .without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
+    SseEncoder(ObjectMapper mapper) {
+        this.json = mapper.getFactory();
     }
 
     /**
@@ -43,7 +40,7 @@ class SseEncoder {
      */
     Buffer encode(List<StreamItem> items, Predicate<StreamItem> filter, boolean allCells) {
         Buffer buffer = Buffer.buffer(Math.min(items.size() * 512, 1 << 18));
-        try (JsonGenerator g = decisions.createGenerator(new BufferOutput(buffer))) {
+        try (JsonGenerator g = json.createGenerator(new BufferOutput(buffer))) {
             g.setRootValueSeparator(null); // frames, not a sequence of JSON values
             for (StreamItem item : items) {
                 if (filter.test(item)) {

@@ -29,8 +29,7 @@ public final class BpfObject implements AutoCloseable {
      */
     private long image;
     private Pointer obj;
-    private boolean loaded;
-    /** after {@link #keepFdsAndFreeLibbpfObject}: our fds by program/map name, and the maps' sizes */
+    /** after {@link #load}: our fds by program/map name, and the maps' sizes; null before */
     private Map<String, Integer> kept;
     private Map<String, Integer> keptMaxEntries;
 
@@ -122,10 +121,19 @@ public final class BpfObject implements AutoCloseable {
     }
 
     /**
-     * Creates the maps and loads the programs into the kernel. On failure the exception carries the tail of the
-     * verifier's log: libbpf retries a failed load with logging on into the buffers given here.
+     * Creates the maps and loads the programs into the kernel, then keeps our own fds of these programs and of the
+     * named maps the object has, and frees libbpf's object (BTF, instructions, relocation state: ~75 KB of native
+     * heap per monitor otherwise). The kernel objects live on through the kept fds: {@link #programFd},
+     * {@link #mapFd} and {@link #maxEntries} answer from them, {@link #close} closes them. On failure the exception
+     * carries the tail of the verifier's log: libbpf retries a failed load with logging on into the buffers given
+     * here.
      */
-    public void load(String... programs) throws BpfException {
+    public void load(List<String> programs, List<String> maps) throws BpfException {
+        loadPrograms(programs.toArray(String[]::new));
+        keepFdsAndFreeLibbpfObject(programs, maps);
+    }
+
+    private void loadPrograms(String... programs) throws BpfException {
         // the logs are freed right after the load, not when the GC finds their Pointers: 128 KiB per monitor start
         // otherwise stay resident until then (~100 MB after 1000 starts on an idle heap)
         MemoryIO io = MemoryIO.getInstance();
@@ -153,7 +161,6 @@ public final class BpfObject implements AutoCloseable {
                 throw new BpfException(BpfException.Stage.LOAD, Errno.of(rc), "kernel refused to load " + source,
                         VerifierLog.excerpt(log.toString()));
             }
-            loaded = true;
         } finally {
             for (int i = 0; i < logs.length; i++) {
                 if (logs[i] != 0) {
@@ -173,54 +180,35 @@ public final class BpfObject implements AutoCloseable {
     }
 
     public int programFd(String name) throws BpfException {
-        requireLoaded();
-        if (kept != null) {
-            return kept(name, "program");
-        }
-        Pointer prog = nat.libbpf().bpf_object__find_program_by_name(obj, name);
-        if (prog == null) {
-            throw new BpfException(BpfException.Stage.OPEN, null, "program " + name + " missing from " + source);
-        }
-        return nat.libbpf().bpf_program__fd(prog);
+        return kept(name, "program");
     }
 
     public int mapFd(String name) throws BpfException {
-        requireLoaded();
-        if (kept != null) {
-            return kept(name, "map");
-        }
-        return nat.libbpf().bpf_map__fd(map(name));
+        return kept(name, "map");
     }
 
     public int maxEntries(String name) throws BpfException {
-        if (kept != null) {
-            Integer n = keptMaxEntries.get(name);
-            if (n == null) {
-                throw new BpfException(BpfException.Stage.OPEN, null, "map " + name + " was not kept from " + source);
-            }
-            return n;
+        requireLoaded();
+        Integer n = keptMaxEntries.get(name);
+        if (n == null) {
+            throw new BpfException(BpfException.Stage.OPEN, null, "map " + name + " missing from " + source);
         }
-        return nat.libbpf().bpf_map__max_entries(map(name));
+        return n;
     }
 
-    /**
-     * After {@link #load}: keeps its own fds of these programs and of every named map the object has, and frees
-     * libbpf's object (BTF, instructions, relocation state: ~75 KB of native heap per monitor otherwise). The
-     * kernel objects live on through the kept fds; {@link #programFd}, {@link #mapFd} and {@link #maxEntries} then
-     * answer from them, and {@link #close} closes them.
-     */
-    public void keepFdsAndFreeLibbpfObject(List<String> programs, List<String> maps) throws BpfException {
-        requireLoaded();
+    private void keepFdsAndFreeLibbpfObject(List<String> programs, List<String> maps) throws BpfException {
         Map<String, Integer> fds = new HashMap<>();
         Map<String, Integer> sizes = new HashMap<>();
         try {
             for (String p : programs) {
-                fds.put(p, dup(programFd(p), p));
+                Pointer prog = nat.libbpf().bpf_object__find_program_by_name(obj, p);
+                fds.put(p, dup(prog == null ? -1 : nat.libbpf().bpf_program__fd(prog), p));
             }
             for (String m : maps) {
-                if (nat.libbpf().bpf_object__find_map_by_name(obj, m) != null) {
-                    fds.put(m, dup(mapFd(m), m));
-                    sizes.put(m, maxEntries(m));
+                Pointer map = nat.libbpf().bpf_object__find_map_by_name(obj, m);
+                if (map != null) {
+                    fds.put(m, dup(nat.libbpf().bpf_map__fd(map), m));
+                    sizes.put(m, nat.libbpf().bpf_map__max_entries(map));
                 }
             }
         } catch (BpfException | RuntimeException e) {
@@ -243,9 +231,10 @@ public final class BpfObject implements AutoCloseable {
     }
 
     private int kept(String name, String what) throws BpfException {
+        requireLoaded();
         Integer fd = kept.get(name);
         if (fd == null) {
-            throw new BpfException(BpfException.Stage.OPEN, null, what + " " + name + " was not kept from " + source);
+            throw new BpfException(BpfException.Stage.OPEN, null, what + " " + name + " missing from " + source);
         }
         return fd;
     }
@@ -267,7 +256,7 @@ public final class BpfObject implements AutoCloseable {
     }
 
     private void requireLoaded() {
-        if (!loaded || (obj == null && kept == null)) {
+        if (kept == null) {
             throw new IllegalStateException("BPF object " + source + " is not loaded");
         }
     }
@@ -281,7 +270,6 @@ public final class BpfObject implements AutoCloseable {
         }
         Map<String, Integer> fds = kept;
         kept = null;
-        loaded = false;
         if (fds != null) {
             fds.values().forEach(fd -> nat.libc().close(fd));
         }

@@ -88,8 +88,7 @@ public final class EbpfFlowSource implements AutoCloseable {
             object.setRodataU32(FlowAbi.VAR_WAKEUP_BYTES, settings.wakeupBytes());
             object.skipPrograms(cgroup ? FlowAbi.PROG_TC_INGRESS : FlowAbi.PROG_CG_INGRESS,
                     cgroup ? FlowAbi.PROG_TC_EGRESS : FlowAbi.PROG_CG_EGRESS);
-            object.load(inName, outName);
-            object.keepFdsAndFreeLibbpfObject(List.of(inName, outName), FlowAbi.MAPS);
+            object.load(List.of(inName, outName), FlowAbi.MAPS);
             int ingress = object.programFd(inName);
             int egress = object.programFd(outName);
 
@@ -155,8 +154,7 @@ public final class EbpfFlowSource implements AutoCloseable {
             // each TCX attach waits for an RCU grace period: both directions at once
             NetnsExecutor.Pair<TcxLink, TcxLink> links = netns.callBoth(netnsPath,
                     () -> TcxLink.attach(nat, ingress, ifindex, true, ifname),
-                    () -> TcxLink.attach(nat, egress, ifindex, false, ifname),
-                    done -> ((TcxLink) done).close());
+                    () -> TcxLink.attach(nat, egress, ifindex, false, ifname));
             return List.of(links.first(), links.second());
         } catch (BpfException e) {
             if (mode == EbpfSettings.Attach.TCX || e.stage() == BpfException.Stage.NETNS_NOT_FOUND

@@ -60,40 +60,40 @@ public final class NetnsExecutor implements AutoCloseable {
 
     /**
      * Runs {@code first} and {@code second} inside the namespace at the same time, each on its own thread, and
-     * returns both results once both are done. If either fails, the other's result is handed to
-     * {@code undoOnFailure} (when it succeeded) before the failure is thrown, so nothing is left half-done.
+     * returns both results once both are done. If either fails, the other's result is closed (when it succeeded)
+     * before the failure is thrown, so nothing is left half-done.
      */
-    public <A, B> Pair<A, B> callBoth(Path netns, Action<A> first, Action<B> second, Undo undoOnFailure)
-            throws BpfException {
+    public <A extends AutoCloseable, B extends AutoCloseable> Pair<A, B> callBoth(Path netns, Action<A> first,
+            Action<B> second) throws BpfException {
         Future<B> fb = submit(1, netns, second);
         A a;
         try {
             a = await(0, submit(0, netns, first), netns);
         } catch (BpfException | RuntimeException e) {
             try {
-                undoOnFailure.undo(await(1, fb, netns));
+                closeQuietly(await(1, fb, netns), e);
             } catch (BpfException | RuntimeException suppressed) {
                 e.addSuppressed(suppressed);
             }
             throw e;
         }
-        B b;
         try {
-            b = await(1, fb, netns);
+            return new Pair<>(a, await(1, fb, netns));
         } catch (BpfException | RuntimeException e) {
-            undoOnFailure.undo(a);
+            closeQuietly(a, e);
             throw e;
         }
-        return new Pair<>(a, b);
     }
 
     /** Two results of {@link #callBoth}. */
     public record Pair<A, B>(A first, B second) {}
 
-    /** Takes back what one half of {@link #callBoth} did when the other half failed. */
-    @FunctionalInterface
-    public interface Undo {
-        void undo(Object done);
+    private static void closeQuietly(AutoCloseable done, Exception failure) {
+        try {
+            done.close();
+        } catch (Exception suppressed) {
+            failure.addSuppressed(suppressed);
+        }
     }
 
     private <T> Future<T> submit(int index, Path netns, Action<T> action) {

@@ -195,7 +195,6 @@ public class EbpfBackend {
             return source.attachMode();
         }
 
-        /** Unique flows come from the ledger: the kernel re-inserts a drained flow and would count it again. */
         @Override
         public void applyPolicy(Policy policy) {
             try {
@@ -212,6 +211,7 @@ public class EbpfBackend {
             return source.policyCounters().denied();
         }
 
+        /** Unique flows come from the ledger: the kernel re-inserts a drained flow and would count it again. */
         @Override
         public KernelView kernel() {
             KernelCounters k = source.counters();

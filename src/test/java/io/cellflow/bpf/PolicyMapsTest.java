@@ -33,7 +33,7 @@ class PolicyMapsTest {
         Assumptions.assumeTrue(gap == null, "privileged BPF test skipped: " + gap);
         Native nat = Native.get();
         try (BpfObject object = BpfObject.openBundled(nat)) {
-            object.load(FlowAbi.PROG_TC_INGRESS, FlowAbi.PROG_TC_EGRESS);
+            object.load(java.util.List.of(FlowAbi.PROG_TC_INGRESS, FlowAbi.PROG_TC_EGRESS), FlowAbi.MAPS);
             PolicyMaps maps = new PolicyMaps(nat, object);
             assertEquals(FlowAbi.POLICY_OFF, ctl(nat, object)[0], "no policy until one is applied");
 
