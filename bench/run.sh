@@ -16,6 +16,8 @@
 #   CF_DRAIN=250ms flow-table drain interval of the service (the reference's newflow --drain-ms 250)
 #   CF_RING_KB=4096  ring buffer of the benchmark cell (POST ring_buffer_bytes), the reference's newflow --rb-kb;
 #                  the cells test keeps the service default
+#   ONLY=""       a regex: run only the tests whose name matches (e.g. ONLY='agg_st|newflow_st',
+#                  ONLY=cf_latency, ONLY=cells, ONLY=load); "" runs everything
 #   OUT=bench/results/<timestamp>
 #
 # Topology (like the reference's; nothing else is touched, nothing leaves the box):
@@ -47,6 +49,7 @@ CF_RING_KB=${CF_RING_KB:-4096}
 CF_DRAIN=${CF_DRAIN:-250ms}
 [[ $CF_DRAIN =~ ^[0-9]+(ms|s)$ ]] || { echo "CF_DRAIN must look like 250ms or 1s" >&2; exit 2; }
 [[ $CF_RING_KB =~ ^[0-9]+$ ]] || { echo "CF_RING_KB must be a number of KiB" >&2; exit 2; }
+ONLY=${ONLY:-}
 OUT=${OUT:-bench/results/$(date +%Y%m%d-%H%M%S)}
 
 REF_SRC=$ROOT/../shared/perf-baseline
@@ -64,6 +67,7 @@ SIZE=64 FLOWS=1000
 die() { echo "bench/run.sh: $*" >&2; exit 1; }
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 isint() { [[ $1 =~ ^[0-9]+$ ]]; }
+want() { [[ -z $ONLY || $1 =~ $ONLY ]]; } # test name -> run it?
 
 # --- step: preflight -------------------------------------------------------
 [[ $(id -u) == 0 ]] || die "must run as root (netns, tc, nft, BPF)"
@@ -526,24 +530,24 @@ log "topology up: $NS_H/$IF_H $IP_H <-> $NS_C/$IF_C $IP_C; DUR=${DUR}s REPS=$REP
 for rep in $(seq 1 "$REPS"); do
 	log "rep $rep/$REPS: throughput, bpf_stats, new flows, latency"
 	svc_start "rep$rep"
-	run_noprog "$rep" udp_noprog                               pbgen --flows $FLOWS --duration "$DUR"
-	run_ref "$rep" ref_agg          "--mode agg"               pbgen --flows $FLOWS --duration "$DUR"
-	run_cf  "$rep" cf_agg           none                       pbgen --flows $FLOWS --duration "$DUR"
-	run_ref "$rep" ref_agg_st       "--mode agg"               pbgen --flows $FLOWS --duration "$DUR"
-	run_cf  "$rep" cf_agg_st        none                       pbgen --flows $FLOWS --duration "$DUR"
-	run_ref "$rep" ref_newflow_wb   "$NF_REF"                  pbgen --flows 0 --duration "$DUR"
-	run_ref "$rep" ref_newflow_wb_st "$NF_REF"                 pbgen --flows 0 --duration "$DUR"
-	run_cf  "$rep" cf_newflow       count                      pbgen --flows 0 --duration "$DUR"
-	run_cf  "$rep" cf_newflow_st    count                      pbgen --flows 0 --duration "$DUR"
-	zero_drop "$rep" ref_zero_drop ref_newflow_wb ref_paced cpu_pct
-	zero_drop "$rep" cf_zero_drop cf_newflow cf_paced cpu_pct
-	run_cf  "$rep" cf_latency       latency                    cfbgen --flows 0 --rate "$LAT_RATE" --duration "$DUR"
-	run_cf  "$rep" cf_latency_low   latency                    cfbgen --flows 0 --rate "$LAT_LOW_RATE" --duration "$DUR"
+	want udp_noprog && run_noprog "$rep" udp_noprog                               pbgen --flows $FLOWS --duration "$DUR"
+	want ref_agg && run_ref "$rep" ref_agg          "--mode agg"               pbgen --flows $FLOWS --duration "$DUR"
+	want cf_agg && run_cf "$rep" cf_agg           none                       pbgen --flows $FLOWS --duration "$DUR"
+	want ref_agg_st && run_ref "$rep" ref_agg_st       "--mode agg"               pbgen --flows $FLOWS --duration "$DUR"
+	want cf_agg_st && run_cf "$rep" cf_agg_st        none                       pbgen --flows $FLOWS --duration "$DUR"
+	want ref_newflow_wb && run_ref "$rep" ref_newflow_wb   "$NF_REF"                  pbgen --flows 0 --duration "$DUR"
+	want ref_newflow_wb_st && run_ref "$rep" ref_newflow_wb_st "$NF_REF"                 pbgen --flows 0 --duration "$DUR"
+	want cf_newflow && run_cf "$rep" cf_newflow       count                      pbgen --flows 0 --duration "$DUR"
+	want cf_newflow_st && run_cf "$rep" cf_newflow_st    count                      pbgen --flows 0 --duration "$DUR"
+	want ref_zero_drop && zero_drop "$rep" ref_zero_drop ref_newflow_wb ref_paced cpu_pct
+	want cf_zero_drop && zero_drop "$rep" cf_zero_drop cf_newflow cf_paced cpu_pct
+	want cf_latency && run_cf "$rep" cf_latency       latency                    cfbgen --flows 0 --rate "$LAT_RATE" --duration "$DUR"
+	want cf_latency_low && run_cf "$rep" cf_latency_low   latency                    cfbgen --flows 0 --rate "$LAT_LOW_RATE" --duration "$DUR"
 	svc_stop
-	load_times "$rep"
+	want load && load_times "$rep"
 	for n in $CELLS; do
 		log "rep $rep/$REPS: $n cells"
-		cells_test "$rep" "$n"
+		want cells && cells_test "$rep" "$n"
 	done
 done
 
