@@ -61,36 +61,34 @@ public final class EbpfFlowSource implements AutoCloseable {
     /**
      * Loads the program for one cell, attaches it to {@code target} (both directions), and starts delivering
      * ring-buffer records to {@code sink} on the poller thread; {@link #drainFlows()} empties the flow table into
-     * {@code tableSink}. On failure everything taken so far is released before the exception leaves.
+     * {@code tableSink}. On failure everything taken so far is released before the exception leaves (a pooled
+     * object included: it never goes back to the pool).
      *
+     * @param objects where the loaded object comes from: preloaded when {@code settings} are the pool's, else loaded
+     *     now
      * @param policy the cell's egress policy, written before the hooks attach so that the first packet meets it;
      *     {@code null}: none, the program only observes
      */
     public static EbpfFlowSource start(Native nat, NetnsExecutor netns, RingBufferPoller poller,
-            EbpfSettings settings, AttachTarget target, PolicyTables policy, RingBufferReader.RecordSink sink,
-            FlowTableDrainer drainer, FlowTableDrainer.Sink tableSink) throws BpfException {
+            PreloadedObjects objects, EbpfSettings settings, AttachTarget target, PolicyTables policy,
+            RingBufferReader.RecordSink sink, FlowTableDrainer drainer, FlowTableDrainer.Sink tableSink)
+            throws BpfException {
+        long t0 = System.nanoTime();
         // step: the interface must exist before we spend a program load on it
         Path netnsPath = target instanceof AttachTarget.Interface i ? i.netns() : null;
         String ifname = target instanceof AttachTarget.Interface i ? i.ifname() : null;
         int ifindex = netnsPath == null ? 0 : netns.call(netnsPath, () -> ifindex(nat, ifname, netnsPath));
-        boolean cgroup = target instanceof AttachTarget.Cgroup;
-        String inName = cgroup ? FlowAbi.PROG_CG_INGRESS : FlowAbi.PROG_TC_INGRESS;
-        String outName = cgroup ? FlowAbi.PROG_CG_EGRESS : FlowAbi.PROG_TC_EGRESS;
+        BpfObjectSpec spec = BpfObjectSpec.of(settings, target);
 
         List<AutoCloseable> taken = new ArrayList<>();
         try {
-            // step: open, size and load the object (only the pair this target attaches)
-            BpfObject object = settings.objectFile().isPresent() ? BpfObject.open(nat, settings.objectFile().get())
-                    : BpfObject.openBundled(nat);
+            // step: a loaded object with the pair this target attaches, sized: preloaded, or loaded now
+            long t1 = System.nanoTime();
+            BpfObject object = objects.take(spec);
             taken.add(object);
-            object.setMaxEntries(FlowAbi.MAP_EVENTS, settings.ringBufferBytes());
-            object.setMaxEntries(FlowAbi.MAP_FLOWS, settings.flowTableEntries());
-            object.setRodataU32(FlowAbi.VAR_WAKEUP_BYTES, settings.wakeupBytes());
-            object.skipPrograms(cgroup ? FlowAbi.PROG_TC_INGRESS : FlowAbi.PROG_CG_INGRESS,
-                    cgroup ? FlowAbi.PROG_TC_EGRESS : FlowAbi.PROG_CG_EGRESS);
-            object.load(List.of(inName, outName), FlowAbi.MAPS);
-            int ingress = object.programFd(inName);
-            int egress = object.programFd(outName);
+            long t2 = System.nanoTime();
+            int ingress = object.programFd(spec.ingressProgram());
+            int egress = object.programFd(spec.egressProgram());
 
             // step: map the ring before attaching, so no record is produced that we could not read
             RingBufferReader ring = RingBufferReader.map(nat, object.mapFd(FlowAbi.MAP_EVENTS),
@@ -106,9 +104,15 @@ public final class EbpfFlowSource implements AutoCloseable {
             }
 
             // step: attach both directions (tc: inside the namespace, where ifindex and netlink live)
+            long t3 = System.nanoTime();
             List<HookAttachment> hooks = target instanceof AttachTarget.Cgroup c
                     ? attachCgroup(nat, ingress, egress, c.directory())
                     : attachBoth(nat, netns, netnsPath, settings.attach(), ingress, egress, ifindex, ifname);
+            if (LOG.isDebugEnabled()) { // where a slow start spent its time (bench/cells_rss.sh, debug log)
+                long t4 = System.nanoTime();
+                LOG.debugf("start on %s: ifindex %.1f ms, object %.1f ms, ring and policy %.1f ms, attach %.1f ms",
+                        ifname, (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6, (t4 - t3) / 1e6);
+            }
             return new EbpfFlowSource(nat, netns, netnsPath, ifname, ifindex, object, hooks, ring, reg,
                     policyMaps, object.mapFd(FlowAbi.MAP_STATS), object.mapFd(FlowAbi.MAP_FLOWS), drainer,
                     tableSink);

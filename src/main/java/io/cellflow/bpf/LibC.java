@@ -53,6 +53,9 @@ public interface LibC {
 
     int setns(int fd, int nstype);
 
+    /** Linux: with {@code which = PRIO_PROCESS, who = 0}, the calling thread's nice value. */
+    int setpriority(int which, int who, int prio);
+
     int if_nametoindex(String name);
 
     /** Pass {@code null} as {@code addr}; compare the result's address with {@link #MAP_FAILED}. */

@@ -53,6 +53,15 @@ public interface CellflowConfig {
          */
         @WithDefault("16384")
         int wakeupBytes();
+
+        /**
+         * BPF objects with the default sizes (ring-buffer-bytes, flow-table-entries, wakeup-bytes; tc programs) kept
+         * loaded and verified ahead of monitor starts, refilled in the background at the lowest CPU priority: a start
+         * that takes one skips the verifier. 0 disables it. Each costs its maps in kernel memory (~2.5 MB at the
+         * defaults, mostly the flow table) and a dozen fds; none of it is mapped into the process.
+         */
+        @WithDefault("4")
+        int preloadedObjects();
     }
 
     interface Poller {

@@ -108,11 +108,12 @@ public class CellRegistry {
         try {
             CellMonitor monitor = launch(spec);
             cells.put(spec.cellId(), monitor);
-            startLatency.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+            long took = System.nanoTime() - t0;
+            startLatency.record(took, TimeUnit.NANOSECONDS);
             registerFillGauge(monitor);
-            LOG.infof("cell %s: monitoring %s with backend %s (%s)%s", spec.cellId(),
+            LOG.infof("cell %s: monitoring %s with backend %s (%s) after %.1f ms%s", spec.cellId(),
                     spec.isCgroup() ? "cgroup " + spec.cgroup() : spec.interfaceName() + " in " + spec.netns(),
-                    monitor.backend().json(), monitor.attachMode(),
+                    monitor.backend().json(), monitor.attachMode(), took / 1e6,
                     monitor.fallbackReason() == null ? "" : "; fallback because " + monitor.fallbackReason());
             return monitor;
         } catch (RuntimeException e) {

@@ -50,7 +50,7 @@ public class EbpfBackend {
             FlowLedger ledger = new FlowLedger(hub, config.flows().idleTimeout().toNanos());
             DrainedEntries drained = new DrainedEntries();
             EbpfFlowSource source = EbpfFlowSource.start(runtime.nat(), runtime.netns(), runtime.poller(),
-                    settings(spec), target(spec),
+                    runtime.preloaded(), settings(spec), target(spec),
                     spec.policy() == null ? null : PolicyTables.of(spec.policy()),
                     new DecodingSink(spec.cellId(), ledger), runtime.drainer(), drained);
             return new Adapter(source, ledger, drained, spec.cellId(), spec.interfaceName());
@@ -87,15 +87,19 @@ public class EbpfBackend {
      * at a quarter of that ring, so a small ring still wakes the poller with three quarters of it free.
      */
     private EbpfSettings settings(MonitorSpec spec) {
-        CellflowConfig.Bpf bpf = config.bpf();
+        return settings(config.bpf(), spec.ringBufferBytes());
+    }
+
+    /** The settings of a monitor asking for {@code ringBufferBytes} ({@code null}: the configured size). */
+    static EbpfSettings settings(CellflowConfig.Bpf bpf, Integer ringBufferBytes) {
         int ring = bpf.ringBufferBytes();
         int wakeup = bpf.wakeupBytes();
-        if (spec.ringBufferBytes() != null) {
-            ring = spec.ringBufferBytes();
+        if (ringBufferBytes != null) {
+            ring = ringBufferBytes;
             wakeup = Math.min(wakeup, ring / 4);
         }
-        return new EbpfSettings(bpf.objectPath().map(Path::of), EbpfSettings.Attach.valueOf(bpf.attachMode().name()), ring,
-                bpf.flowTableEntries(), wakeup);
+        return new EbpfSettings(bpf.objectPath().map(Path::of), EbpfSettings.Attach.valueOf(bpf.attachMode().name()),
+                ring, bpf.flowTableEntries(), wakeup);
     }
 
     /**
