@@ -10,6 +10,9 @@
 #   SKIP_JMH=1     skip the JMH microbenchmark
 #   JMH_OPTS="-f 1 -wi 2 -i 3"  JMH run options
 #   LAT_RATE=10000 events/s (new flows/s) of the latency test; LAT_LOW_RATE=1000 a second, light-load one
+#   ST_RATE=50000  new flows/s of the paced bpf_stats windows (*_newflow_paced_st): below what both consumers
+#                  keep up with, so every packet is an insert plus a record (no full table or ring)
+#   CF_JAR=target/quarkus-app/quarkus-run.jar  the service to run (e.g. another commit's build, for an A/B)
 #   PORT=18080     service port (127.0.0.1)
 #   SVC_CPU=1      CPU the service and the SSE client are pinned to ("" = not pinned); the generator uses CPU 0
 #   CF_OPTS=""     extra -D options for the service (e.g. "-Dcellflow.flows.drain-interval=1s")
@@ -42,6 +45,7 @@ SKIP_JMH=${SKIP_JMH:-0}
 JMH_OPTS=${JMH_OPTS:--f 1 -wi 2 -i 3}
 LAT_RATE=${LAT_RATE:-10000}
 LAT_LOW_RATE=${LAT_LOW_RATE:-1000}
+ST_RATE=${ST_RATE:-50000}
 PORT=${PORT:-18080}
 SVC_CPU=${SVC_CPU-1}
 CF_OPTS=${CF_OPTS:-}
@@ -56,7 +60,7 @@ REF_SRC=$ROOT/../shared/perf-baseline
 BUILD=$ROOT/target/bench
 REF=$BUILD/perf-baseline
 FM=$REF/build/flowmon GEN=$REF/build/pbgen PGEN=$BUILD/cfbgen
-JAR=$ROOT/target/quarkus-app/quarkus-run.jar
+JAR=${CF_JAR:-$ROOT/target/quarkus-app/quarkus-run.jar}
 JMH_JAR=$ROOT/bench/jmh/target/benchmarks.jar
 NS_H=cfb-host NS_C=cfb-cell IF_H=cfb-h0 IF_C=cfb-c0 NS_PEER=cfb-kpeer
 IP_H=198.18.4.1 IP_C=198.18.4.2
@@ -75,6 +79,7 @@ isint "$DUR" && ((DUR >= 1 && DUR <= 60)) || die "DUR must be 1..60 (seconds)"
 isint "$REPS" && ((REPS >= 1 && REPS <= 20)) || die "REPS must be 1..20"
 isint "$LAT_RATE" && ((LAT_RATE >= 100 && LAT_RATE <= 1000000)) || die "LAT_RATE must be 100..1000000"
 isint "$LAT_LOW_RATE" && ((LAT_LOW_RATE >= 100 && LAT_LOW_RATE <= 1000000)) || die "LAT_LOW_RATE must be 100..1000000"
+isint "$ST_RATE" && ((ST_RATE >= 100 && ST_RATE <= 1000000)) || die "ST_RATE must be 100..1000000"
 isint "$PORT" && ((PORT >= 1 && PORT <= 65535)) || die "PORT must be 1..65535"
 for n in $CELLS; do isint "$n" && ((n >= 1 && n <= 4000)) || die "CELLS entries must be 1..4000"; done
 [[ -z $SVC_CPU ]] || isint "$SVC_CPU" || die "SVC_CPU must be a CPU number or empty"
@@ -539,6 +544,8 @@ for rep in $(seq 1 "$REPS"); do
 	want ref_newflow_wb_st && run_ref "$rep" ref_newflow_wb_st "$NF_REF"                 pbgen --flows 0 --duration "$DUR"
 	want cf_newflow && run_cf "$rep" cf_newflow       count                      pbgen --flows 0 --duration "$DUR"
 	want cf_newflow_st && run_cf "$rep" cf_newflow_st    count                      pbgen --flows 0 --duration "$DUR"
+	want ref_newflow_paced_st && run_ref "$rep" ref_newflow_paced_st "$NF_REF"         cfbgen --flows 0 --rate "$ST_RATE" --duration "$DUR"
+	want cf_newflow_paced_st && run_cf "$rep" cf_newflow_paced_st count                cfbgen --flows 0 --rate "$ST_RATE" --duration "$DUR"
 	want ref_zero_drop && zero_drop "$rep" ref_zero_drop ref_newflow_wb ref_paced cpu_pct
 	want cf_zero_drop && zero_drop "$rep" cf_zero_drop cf_newflow cf_paced cpu_pct
 	want cf_latency && run_cf "$rep" cf_latency       latency                    cfbgen --flows 0 --rate "$LAT_RATE" --duration "$DUR"
@@ -562,7 +569,7 @@ fi
 # --- step: report ------------------------------------------------------------------------------
 {
 	echo "cellflow benchmark: $(date -Iseconds), kernel $(uname -r), $(nproc) CPUs, DUR=${DUR}s, REPS=$REPS," \
-		"CELLS='$CELLS', UDP payload ${SIZE}B, FLOWS=$FLOWS, LAT_RATE=$LAT_RATE/s, LAT_LOW_RATE=$LAT_LOW_RATE/s, service pinned to CPU '${SVC_CPU}'," \
+		"CELLS='$CELLS', UDP payload ${SIZE}B, FLOWS=$FLOWS, LAT_RATE=$LAT_RATE/s, LAT_LOW_RATE=$LAT_LOW_RATE/s, ST_RATE=$ST_RATE/s, service pinned to CPU '${SVC_CPU}'," \
 		"CF_DRAIN=$CF_DRAIN, CF_RING_KB=$CF_RING_KB, CF_OPTS='$CF_OPTS', commit $(git rev-parse --short HEAD 2>/dev/null)"
 	echo
 	python3 "$ROOT/bench/summarize.py" "$RAW" "$OUT/jmh.json"

@@ -20,17 +20,26 @@
  *            headers) -> TCP/UDP/ICMP/ICMPv6. A header that is not in the
  *            linear area is pulled once (bpf_skb_pull_data) and parsed again.
  *            Non-first fragments carry no L4 header: their ports stay 0.
- *   account  cf_flows (LRU hash, key = 5-tuple + direction): insert with
+ *   account  cf_flows (hash, key = 5-tuple + direction): insert with
  *            BPF_NOEXIST, or add to the existing entry with atomics, so two
- *            CPUs never lose an update.
+ *            CPUs never lose an update. A plain hash, not an LRU: user space
+ *            empties the table on every drain anyway (early when it fills, see
+ *            io.cellflow.monitor.DrainPressure), and an LRU's deletes (the
+ *            drain) and inserts (the packets) contend on its lists, ~250 ns
+ *            per new flow on a 2-CPU machine. A full table refuses the insert:
+ *            the packet is counted as map_fail (user space reports it as a
+ *            lost notice, cause flow_table_full), never silently dropped from
+ *            the accounting.
  *   report   Once per flow, one struct cf_flow_event (CF_EVENT_FLOW_NEW) in
- *            the cf_events ring buffer. A new flow's record is reserved before
- *            the insert, which then carries CF_FLOW_REPORTED (no second
- *            lookup); the loser of an insert race discards its record. A flow
- *            inserted without a record (ring full) is reported by a later
- *            packet: that CPU claims the report by setting CF_FLOW_REPORTED
- *            with an atomic fetch-or, and clears it again if the ring is
- *            still full; the map keeps the counts.
+ *            the cf_events ring buffer. A new flow is inserted already marked
+ *            CF_FLOW_REPORTED and its record reserved after the insert, so a
+ *            refused insert (table full, or another CPU inserted it first)
+ *            costs no record, and the common path needs no second lookup. If
+ *            the ring is full, the mark is taken back (one lookup, on that
+ *            path only) and a later packet reports the flow: that CPU claims
+ *            the report by setting CF_FLOW_REPORTED with an atomic fetch-or,
+ *            and clears it again if the ring is still full; the map keeps the
+ *            counts.
  *   wakeup   cf_wakeup_bytes (.rodata, set by the loader): 0 = kernel default
  *            wakeup; N = no wakeup, except for the record that makes the
  *            unconsumed data cross N bytes (the consumer's poll timeout
@@ -86,7 +95,7 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u32 cf_wakeup_bytes = 0;
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384); /* loader may override before load */
 	__type(key, struct cf_flow_key);
 	__type(value, struct cf_flow_val);
@@ -496,6 +505,16 @@ __noinline int cf_policy_check(const struct cf_flow_key *k)
 	return verdict | ((int)rule_ref << 8);
 }
 
+/* whether user space has set a policy; cf_policy_check() reads the live slot again and trusts only that read */
+static __always_inline int cf_policy_set(void)
+{
+	struct cf_policy *ctl;
+	__u32 zero = 0;
+
+	ctl = bpf_map_lookup_elem(&cf_policy, &zero);
+	return ctl && *(volatile __u32 *)&ctl->active != CF_POLICY_OFF;
+}
+
 /* one DENY record for one dropped packet; the packet is not a flow in cf_flows */
 static __always_inline void cf_report_deny(struct __sk_buff *skb, struct cf_stats *st,
 					   const struct cf_flow_key *k, __u8 tcpf, __u16 rule_ref,
@@ -577,8 +596,11 @@ static __always_inline int cf_handle(struct __sk_buff *skb, __u8 dir, const int 
 	k.dir = dir;
 	now = bpf_ktime_get_ns();
 
-	/* step: egress policy; a denied packet is reported and dropped, never accounted as a flow */
-	if (dir == CF_DIR_EGRESS) {
+	/*
+	 * step: egress policy; a denied packet is reported and dropped, never accounted as a flow. Without a policy
+	 * the inlined array lookup here spares the call into the global checker.
+	 */
+	if (dir == CF_DIR_EGRESS && cf_policy_set()) {
 		r = cf_police(skb, st, &k, tcpf, now);
 		if (r == TC_ACT_SHOT)
 			return TC_ACT_SHOT;
@@ -594,28 +616,25 @@ static __always_inline int cf_handle(struct __sk_buff *skb, __u8 dir, const int 
 	}
 
 	/*
-	 * step: new flow. Reserve its record first so that the insert can carry CF_FLOW_REPORTED and no second lookup
-	 * is needed; without room in the ring the flow goes in unreported and a later packet retries.
+	 * step: new flow. Insert it marked reported, then reserve its record: a refused insert costs no record, and
+	 * the usual path no second lookup. Without room in the ring the mark is taken back and a later packet retries.
 	 */
-	e = bpf_ringbuf_reserve(&cf_events, sizeof(*e), 0);
 	nv.packets = 1;
 	nv.bytes = skb->len;
 	nv.first_ns = now;
 	nv.last_ns = now;
 	nv.tcp_flags = tcpf;
-	nv.flags = e ? CF_FLOW_REPORTED : 0;
+	nv.flags = CF_FLOW_REPORTED;
 	err = bpf_map_update_elem(&cf_flows, &k, &nv, BPF_NOEXIST);
 	if (err) {
-		/* lost the race to another CPU (or no room): that CPU's entry and record stand */
-		if (e)
-			bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
+		/* lost the race to another CPU, or the table is full */
 		if (err != -EEXIST) {
 			st->map_fail++;
 			return TC_ACT_OK;
 		}
 		v = bpf_map_lookup_elem(&cf_flows, &k);
 		if (!v) {
-			/* evicted again before we could look at it */
+			/* drained again before we could look at it */
 			st->map_fail++;
 			return TC_ACT_OK;
 		}
@@ -625,8 +644,12 @@ static __always_inline int cf_handle(struct __sk_buff *skb, __u8 dir, const int 
 		return TC_ACT_OK;
 	}
 	st->new_flows++;
+	e = bpf_ringbuf_reserve(&cf_events, sizeof(*e), 0);
 	if (!e) {
 		st->rb_fail++;
+		v = bpf_map_lookup_elem(&cf_flows, &k);
+		if (v)
+			__sync_fetch_and_and(&v->flags, ~(__u32)CF_FLOW_REPORTED);
 		return TC_ACT_OK;
 	}
 	cf_fill_event(e, skb, &k, now, 1, skb->len, tcpf, CF_DECISION_ALLOW, 0);

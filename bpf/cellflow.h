@@ -32,10 +32,10 @@
 #define CF_DECISION_DENY  1
 
 /* cf_flow_val.flags */
-#define CF_FLOW_REPORTED 1 /* a CF_EVENT_FLOW_NEW record for this flow reached the ring */
+#define CF_FLOW_REPORTED 1 /* a CF_EVENT_FLOW_NEW record for this flow is in the ring or being written */
 
 /*
- * Key of the cf_flows LRU hash: the 5-tuple plus direction. IPv4 addresses
+ * Key of the cf_flows hash: the 5-tuple plus direction. IPv4 addresses
  * occupy the first 4 bytes of saddr/daddr, the rest is zero. For ICMP and
  * ICMPv6, sport holds the type and dport the code (each in the low byte, in
  * network order like a port).
@@ -51,7 +51,7 @@ struct cf_flow_key {
 	__u8 _pad;  /* always 0: the key is hashed as raw bytes */
 };
 
-/* value of the cf_flows LRU hash */
+/* value of the cf_flows hash */
 struct cf_flow_val {
 	__u64 packets;
 	__u64 bytes;    /* skb->len: L2 frame bytes as the hook sees them */
@@ -87,7 +87,7 @@ struct cf_stats {
 	__u64 new_flows; /* flows inserted into cf_flows */
 	__u64 rb_fail;   /* bpf_ringbuf_reserve() returned NULL: a record was lost */
 	__u64 events;    /* records submitted to the ring buffer */
-	__u64 map_fail;  /* insert into cf_flows failed */
+	__u64 map_fail;  /* packets whose flow could not be inserted into cf_flows (table full) */
 };
 
 /*

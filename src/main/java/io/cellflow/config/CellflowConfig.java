@@ -42,7 +42,11 @@ public interface CellflowConfig {
         @WithDefault("65536")
         int ringBufferBytes();
 
-        /** Flow-table (LRU hash) entries per cell. */
+        /**
+         * Flow-table (hash) entries per cell: the most flows a cell can have between two drains. A full table
+         * counts the packets of flows it could not take ({@code flow_table_full_packets}, a {@code lost} notice with
+         * cause {@code flow_table_full}); see cellflow.flows.pressure-drain-fill for the early drain that prevents it.
+         */
         @WithDefault("16384")
         int flowTableEntries();
 
@@ -98,6 +102,13 @@ public interface CellflowConfig {
         /** A flow with no packets for this long is closed (TCP flows close earlier, after FIN or RST). */
         @WithDefault("30s")
         java.time.Duration idleTimeout();
+
+        /**
+         * Drain a cell early, before its drain interval, once the new flows it reported since its last drain reach
+         * this fraction of cellflow.bpf.flow-table-entries (its table may be that full); 0 turns early drains off.
+         */
+        @WithDefault("0.5")
+        double pressureDrainFill();
     }
 
     /** The REST API itself. */

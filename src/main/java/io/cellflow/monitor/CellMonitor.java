@@ -117,16 +117,18 @@ public final class CellMonitor implements AutoCloseable {
         return source.ringBufferBytes();
     }
 
-    /** Ring-buffer losses the kernel counted, read now (one syscall). */
-    long kernelLosses() {
-        return source.kernel().ringBufferLosses();
+    /** Losses the kernel counted, read now (one syscall). */
+    KernelLosses kernelLosses() {
+        FlowSource.KernelView k = source.kernel();
+        return new KernelLosses(k.ringBufferLosses(), Math.max(0, k.flowTableFull()));
     }
 
     public MonitorCounters counters() {
         FlowSource.KernelView k = source.kernel();
         return new MonitorCounters(hub.events(), k.ringBufferLosses(), k.uniqueFlows(),
                 k.packets() >= 0 ? k.packets() : null, hub.clients(), hub.slowClientDrops(),
-                k.openFlows() >= 0 ? k.openFlows() : null, k.closedFlows() >= 0 ? k.closedFlows() : null);
+                k.openFlows() >= 0 ? k.openFlows() : null, k.closedFlows() >= 0 ? k.closedFlows() : null,
+                k.flowTableFull() >= 0 ? k.flowTableFull() : null);
     }
 
     @Override

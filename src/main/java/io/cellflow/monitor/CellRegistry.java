@@ -27,7 +27,8 @@ import org.jboss.logging.Logger;
 /**
  * The monitors that run, by cell id, and their lifecycle. Start and stop are thread-safe: a cell id is reserved
  * before anything touches the kernel, so two concurrent starts of one cell cannot both proceed. A housekeeping
- * thread turns kernel ring-buffer losses into in-band {@code lost} notices and sends heartbeats.
+ * thread turns the kernel's losses (a full ring buffer, a full flow table) into in-band {@code lost} notices and
+ * sends heartbeats.
  */
 @ApplicationScoped
 public class CellRegistry {
@@ -44,14 +45,10 @@ public class CellRegistry {
     private final Map<Backend, Map<Direction, Counter>> eventCounters = new EnumMap<>(Backend.class);
     private final Timer startLatency;
     private final Counter kernelLosses;
-    private final Map<String, Long> reportedLosses = new ConcurrentHashMap<>();
+    private final Counter flowTableFull;
+    private final Map<String, KernelLosses> reportedLosses = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong stoppedMonitorDrops = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong stoppedMonitorFlows = new java.util.concurrent.atomic.AtomicLong();
-    private final ScheduledExecutorService drains = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "cellflow-drain");
-        t.setDaemon(true);
-        return t;
-    });
     private final Timer drainTime;
     private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "cellflow-housekeeping");
@@ -59,7 +56,8 @@ public class CellRegistry {
         return t;
     });
 
-    CellRegistry(BackendSelector backends, AllCellsStream all, CellflowConfig config, MeterRegistry meters) {
+    CellRegistry(BackendSelector backends, AllCellsStream all, CellflowConfig config, MeterRegistry meters,
+            FlowDrains drains) {
         this.backends = backends;
         this.all = all;
         this.config = config;
@@ -78,6 +76,9 @@ public class CellRegistry {
                 .publishPercentiles(0.5, 0.99).register(meters);
         kernelLosses = Counter.builder("cellflow.kernel.losses")
                 .description("records the kernel could not put in a full ring buffer").register(meters);
+        flowTableFull = Counter.builder("cellflow.flow.table.full")
+                .description("packets the kernel could not count because the cell's flow table was full")
+                .register(meters);
         Gauge.builder("cellflow.sse.clients", this, CellRegistry::sseClients).description("connected SSE clients")
                 .register(meters);
         FunctionCounter.builder("cellflow.flows.unique", this, CellRegistry::uniqueFlows)
@@ -87,7 +88,7 @@ public class CellRegistry {
         drainTime = Timer.builder("cellflow.drain").description("time to drain every cell's flow table once")
                 .register(meters);
         long drainEvery = Math.max(100, config.flows().drainInterval().toMillis());
-        drains.scheduleWithFixedDelay(this::drainAll, drainEvery, drainEvery, TimeUnit.MILLISECONDS);
+        drains.every(drainEvery, this::drainAll);
         housekeeping.scheduleWithFixedDelay(this::reportKernelLosses, 1, 1, TimeUnit.SECONDS);
         long beat = Math.max(1, config.stream().heartbeat().toMillis());
         housekeeping.scheduleWithFixedDelay(this::heartbeat, beat, beat, TimeUnit.MILLISECONDS);
@@ -215,12 +216,18 @@ public class CellRegistry {
     private void reportKernelLosses() {
         for (CellMonitor m : list()) {
             try {
-                long now = m.kernelLosses();
-                Long before = reportedLosses.put(m.spec().cellId(), now);
-                long delta = now - (before == null ? 0 : before);
-                if (delta > 0) {
-                    kernelLosses.increment(delta);
-                    m.hub().reportKernelLoss(delta);
+                KernelLosses now = m.kernelLosses();
+                KernelLosses before = reportedLosses.getOrDefault(m.spec().cellId(), KernelLosses.NONE);
+                reportedLosses.put(m.spec().cellId(), now);
+                long ring = now.ringBuffer() - before.ringBuffer();
+                if (ring > 0) {
+                    kernelLosses.increment(ring);
+                    m.hub().reportKernelLoss(ring);
+                }
+                long table = now.flowTable() - before.flowTable();
+                if (table > 0) {
+                    flowTableFull.increment(table);
+                    m.hub().reportFlowTableFull(table);
                 }
             } catch (RuntimeException e) {
                 LOG.debugf("cell %s: loss check failed: %s", m.spec().cellId(), e.getMessage());
@@ -261,7 +268,6 @@ public class CellRegistry {
     @PreDestroy
     void stopAll() {
         housekeeping.shutdownNow();
-        drains.shutdownNow();
         for (String id : new ArrayList<>(cells.keySet())) {
             try {
                 stop(id);

@@ -8,6 +8,7 @@ import io.cellflow.bpf.FlowTableDrainer;
 import io.cellflow.bpf.KernelCounters;
 import io.cellflow.bpf.RingBufferReader;
 import io.cellflow.config.CellflowConfig;
+import io.cellflow.flow.Decision;
 import io.cellflow.flow.FlowRecord;
 import io.cellflow.flow.FlowRecordCodec;
 import io.cellflow.flow.MalformedRecordException;
@@ -29,10 +30,12 @@ public class EbpfBackend {
 
     private final KernelRuntime runtime;
     private final CellflowConfig config;
+    private final FlowDrains drains;
 
-    EbpfBackend(KernelRuntime runtime, CellflowConfig config) {
+    EbpfBackend(KernelRuntime runtime, CellflowConfig config, FlowDrains drains) {
         this.runtime = runtime;
         this.config = config;
+        this.drains = drains;
     }
 
     /**
@@ -49,11 +52,18 @@ public class EbpfBackend {
         try {
             FlowLedger ledger = new FlowLedger(hub, config.flows().idleTimeout().toNanos());
             DrainedEntries drained = new DrainedEntries();
+            EbpfSettings settings = settings(spec);
+            EarlyDrain early = new EarlyDrain();
+            DrainPressure pressure = new DrainPressure(
+                    DrainPressure.threshold(settings.flowTableEntries(), config.flows().pressureDrainFill()),
+                    p -> drains.early(early, p::requestDone));
             EbpfFlowSource source = EbpfFlowSource.start(runtime.nat(), runtime.netns(), runtime.poller(),
-                    runtime.preloaded(), settings(spec), target(spec),
+                    runtime.preloaded(), settings, target(spec),
                     spec.policy() == null ? null : PolicyTables.of(spec.policy()),
-                    new DecodingSink(spec.cellId(), ledger), runtime.drainer(), drained);
-            return new Adapter(source, ledger, drained, spec.cellId(), spec.interfaceName());
+                    new DecodingSink(spec.cellId(), ledger, pressure), runtime.drainer(), drained);
+            Adapter adapter = new Adapter(source, ledger, drained, pressure, spec.cellId(), spec.interfaceName());
+            early.target = adapter;
+            return adapter;
         } catch (BpfException e) {
             throw translate(spec, e);
         }
@@ -126,17 +136,21 @@ public class EbpfBackend {
     /**
      * Decodes records on the poller thread; a malformed record is counted and skipped, never rethrown. A batch of
      * records is one hold of the ledger's lock (see {@link FlowLedger#beginSightings()}); each record is decoded into
-     * the same {@link FlowRecord}, so a record of a flow already open allocates nothing.
+     * the same {@link FlowRecord}, so a record of a flow already open allocates nothing. The allowed ones (each a
+     * flow the kernel inserted into its table) are counted per batch for the cell's {@link DrainPressure}.
      */
     private static final class DecodingSink implements RingBufferReader.RecordSink {
         private final String cellId;
         private final FlowLedger ledger;
+        private final DrainPressure pressure;
         private final AtomicLong malformed = new AtomicLong();
         private final FlowRecord record = new FlowRecord(); // poller thread only
+        private int batchNewFlows; // poller thread only
 
-        DecodingSink(String cellId, FlowLedger ledger) {
+        DecodingSink(String cellId, FlowLedger ledger, DrainPressure pressure) {
             this.cellId = cellId;
             this.ledger = ledger;
+            this.pressure = pressure;
         }
 
         @Override
@@ -147,17 +161,37 @@ public class EbpfBackend {
         @Override
         public void endBatch() {
             ledger.endSightings();
+            int n = batchNewFlows;
+            batchNewFlows = 0;
+            pressure.recorded(n);
         }
 
         @Override
         public void accept(java.nio.ByteBuffer data, int offset, int length) {
             try {
-                ledger.sighted(FlowRecordCodec.decodeInto(data, offset, length, record));
+                FlowRecord r = FlowRecordCodec.decodeInto(data, offset, length, record);
+                if (r.decision() == Decision.ALLOW) {
+                    batchNewFlows++;
+                }
+                ledger.sighted(r);
             } catch (MalformedRecordException e) {
                 if (malformed.incrementAndGet() == 1) {
                     LOG.errorf("cell %s: %s (further malformed records are counted, not logged)", cellId,
                             e.getMessage());
                 }
+            }
+        }
+    }
+
+    /** An early drain of one cell; the poller may ask for it before the cell's adapter exists (then it is a no-op). */
+    private static final class EarlyDrain implements Runnable {
+        volatile Adapter target;
+
+        @Override
+        public void run() {
+            Adapter a = target;
+            if (a != null) {
+                a.drainFlows();
             }
         }
     }
@@ -185,13 +219,27 @@ public class EbpfBackend {
 
     /**
      * The drain lock makes drains and the close one sequence, so a drain's updates and closes never interleave
-     * with another's or follow the close's. The poller never takes it.
+     * with another's or follow the close's, and an early drain that runs after the close does nothing. The poller
+     * never takes it.
      */
-    private record Adapter(EbpfFlowSource source, FlowLedger ledger, DrainedEntries drained, Object drainLock,
-            String cellId, String ifname) implements FlowSource {
+    private static final class Adapter implements FlowSource {
+        private final EbpfFlowSource source;
+        private final FlowLedger ledger;
+        private final DrainedEntries drained;
+        private final DrainPressure pressure;
+        private final Object drainLock = new Object();
+        private final String cellId;
+        private final String ifname;
+        private boolean closed; // under drainLock
 
-        Adapter(EbpfFlowSource source, FlowLedger ledger, DrainedEntries drained, String cellId, String ifname) {
-            this(source, ledger, drained, new Object(), cellId, ifname);
+        Adapter(EbpfFlowSource source, FlowLedger ledger, DrainedEntries drained, DrainPressure pressure,
+                String cellId, String ifname) {
+            this.source = source;
+            this.ledger = ledger;
+            this.drained = drained;
+            this.pressure = pressure;
+            this.cellId = cellId;
+            this.ifname = ifname;
         }
 
         @Override
@@ -220,12 +268,16 @@ public class EbpfBackend {
         public KernelView kernel() {
             KernelCounters k = source.counters();
             return new KernelView(k.ringBufferLosses(), ledger.uniqueFlows(), k.packets(), ledger.openFlows(),
-                    ledger.closedFlows());
+                    ledger.closedFlows(), k.flowTableFailures());
         }
 
         @Override
         public void drainFlows() {
             synchronized (drainLock) {
+                if (closed) {
+                    return;
+                }
+                pressure.draining();
                 source.drainFlows();
                 ledger.drained(drained.take());
                 ledger.endOfDrain();
@@ -246,6 +298,10 @@ public class EbpfBackend {
         @Override
         public void close() {
             synchronized (drainLock) {
+                if (closed) {
+                    return;
+                }
+                closed = true;
                 try {
                     source.close();
                 } finally {

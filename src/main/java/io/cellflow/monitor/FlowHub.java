@@ -51,6 +51,11 @@ public final class FlowHub {
         fanout.offer(new StreamItem.Lost(missed, StreamItem.Lost.KERNEL));
     }
 
+    /** Tells every client that packets went uncounted (the kernel's flow table was full), so flows may be missing. */
+    public synchronized void reportFlowTableFull(long missedPackets) {
+        fanout.offer(new StreamItem.Lost(missedPackets, StreamItem.Lost.FLOW_TABLE_FULL));
+    }
+
     /** A comment to every idle client, so proxies and clients can tell a quiet cell from a dead connection. */
     public synchronized void heartbeat() {
         fanout.offer(StreamItem.Heartbeat.INSTANCE);

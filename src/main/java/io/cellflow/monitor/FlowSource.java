@@ -7,7 +7,7 @@ interface FlowSource extends AutoCloseable {
     /** How the backend attached, e.g. {@code tcx} or {@code tc}. */
     String attachMode();
 
-    /** Kernel-side counters: ring-buffer losses, unique flows, packets. */
+    /** Kernel-side counters: ring-buffer losses, unique flows, packets, flow-table refusals. */
     KernelView kernel();
 
     /** Reads the kernel's per-flow counters (flow.updated, flow.closed); a no-op where the backend has none. */
@@ -36,6 +36,11 @@ interface FlowSource extends AutoCloseable {
     @Override
     void close();
 
-    /** Counts; -1 where the backend cannot know them. */
-    record KernelView(long ringBufferLosses, long uniqueFlows, long packets, long openFlows, long closedFlows) {}
+    /**
+     * Counts; -1 where the backend cannot know them.
+     *
+     * @param flowTableFull packets not counted because the kernel's flow table was full
+     */
+    record KernelView(long ringBufferLosses, long uniqueFlows, long packets, long openFlows, long closedFlows,
+            long flowTableFull) {}
 }

@@ -56,7 +56,7 @@ class BpfMapResourceTest {
             assertTrue(!maps.isEmpty());
             for (Map<String, Object> m : maps) {
                 assertEquals("cf_flows", m.get("name"));
-                assertEquals("lru_hash", m.get("type_name"));
+                assertEquals("hash", m.get("type_name"));
                 assertEquals(40, m.get("key_size"));
             }
 

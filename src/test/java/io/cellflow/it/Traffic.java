@@ -45,6 +45,31 @@ public final class Traffic {
         }
     }
 
+    /** The most datagrams {@link #udpToPorts} sends in one call. */
+    public static final int MAX_BURST = 1024;
+
+    /**
+     * One UDP datagram from one client socket to each of {@code count} ports of the server, starting at
+     * {@code firstPort}: {@code count} new egress flows. Nothing listens there and nothing is awaited (the server's
+     * port-unreachable answers are one ICMP flow).
+     *
+     * @return the client's port
+     */
+    public int udpToPorts(Path clientNs, String clientAddr, String serverAddr, int firstPort, int count)
+            throws Exception {
+        if (count < 1 || count > MAX_BURST || firstPort < 1 || firstPort + count > 65536) {
+            throw new IllegalArgumentException("ports " + firstPort + " + " + count);
+        }
+        InetAddress server = InetAddress.getByName(serverAddr);
+        try (DatagramChannel cli = open(clientNs, () -> DatagramChannel.open(family(server)))) {
+            cli.bind(new InetSocketAddress(InetAddress.getByName(clientAddr), 0));
+            for (int i = 0; i < count; i++) {
+                cli.send(ByteBuffer.wrap("ping".getBytes()), new InetSocketAddress(server, firstPort + i));
+            }
+            return ((InetSocketAddress) cli.getLocalAddress()).getPort();
+        }
+    }
+
     /** How long {@link #udpUndelivered} listens for a datagram that must not arrive. */
     public static final int UNDELIVERED_WAIT_MS = 1000;
 

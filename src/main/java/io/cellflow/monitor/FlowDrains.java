@@ -1,0 +1,54 @@
+package io.cellflow.monitor;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
+
+/**
+ * The one thread that drains flow tables: the periodic drain of every cell ({@code cellflow.flows.drain-interval})
+ * and the early drains a cell's {@link DrainPressure} asks for. One thread, so drains never compete with each
+ * other for the CPU the poller also needs; an early drain waits at most for the drain running now.
+ */
+@ApplicationScoped
+public class FlowDrains {
+    private static final Logger LOG = Logger.getLogger(FlowDrains.class);
+
+    private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "cellflow-drain");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** Runs {@code drain} every {@code everyMillis}, the first time after one interval. */
+    void every(long everyMillis, Runnable drain) {
+        thread.scheduleWithFixedDelay(drain, everyMillis, everyMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Queues one early drain of a cell; {@code done} runs after it, or right away if the service is shutting down.
+     */
+    void early(Runnable drain, Runnable done) {
+        try {
+            thread.execute(() -> {
+                try {
+                    drain.run();
+                } catch (RuntimeException e) {
+                    LOG.warnf(e, "early flow-table drain failed");
+                } finally {
+                    done.run();
+                }
+            });
+        } catch (RejectedExecutionException shuttingDown) {
+            done.run();
+        }
+    }
+
+    @PreDestroy
+    void shutdown() {
+        thread.shutdownNow();
+    }
+}
