@@ -53,6 +53,7 @@ public class CellRegistry {
         return t;
     });
     private final Timer drainTime;
+    private final DrainPacer drainPacer;
     private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "cellflow-housekeeping");
         t.setDaemon(true);
@@ -87,7 +88,9 @@ public class CellRegistry {
         drainTime = Timer.builder("cellflow.drain").description("time to drain every cell's flow table once")
                 .register(meters);
         long drainEvery = Math.max(100, config.flows().drainInterval().toMillis());
-        drains.scheduleWithFixedDelay(this::drainAll, drainEvery, drainEvery, TimeUnit.MILLISECONDS);
+        // a round's events spread over half the interval; at a fixed rate, so pacing does not stretch the interval
+        drainPacer = new DrainPacer(TimeUnit.MILLISECONDS.toNanos(drainEvery) / 2);
+        drains.scheduleAtFixedRate(this::drainAll, drainEvery, drainEvery, TimeUnit.MILLISECONDS);
         housekeeping.scheduleWithFixedDelay(this::reportKernelLosses, 1, 1, TimeUnit.SECONDS);
         long beat = Math.max(1, config.stream().heartbeat().toMillis());
         housekeeping.scheduleWithFixedDelay(this::heartbeat, beat, beat, TimeUnit.MILLISECONDS);
@@ -201,13 +204,15 @@ public class CellRegistry {
 
     private void drainAll() {
         long t0 = System.nanoTime();
+        drainPacer.beginRound();
         for (CellMonitor m : list()) {
             try {
-                m.drainFlows();
+                m.drainFlows(drainPacer);
             } catch (RuntimeException e) {
                 LOG.warnf(e, "cell %s: flow-table drain failed", m.spec().cellId());
             }
         }
+        drainPacer.endRound();
         drainTime.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
     }
 

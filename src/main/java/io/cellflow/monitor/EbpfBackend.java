@@ -220,11 +220,11 @@ public class EbpfBackend {
         }
 
         @Override
-        public void drainFlows() {
+        public void drainFlows(DrainPacer pacer) {
             synchronized (drainLock) {
                 source.drainFlows();
-                ledger.drained(drained.take());
-                ledger.endOfDrain();
+                ledger.drained(drained.take(), pacer);
+                ledger.endOfDrain(pacer);
             }
         }
 
@@ -241,6 +241,7 @@ public class EbpfBackend {
         /** The source's close delivers the last records and counts; then every flow still open closes. */
         @Override
         public void close() {
+            ledger.stopping();
             synchronized (drainLock) {
                 try {
                     source.close();
