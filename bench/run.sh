@@ -10,6 +10,8 @@
 #   SKIP_JMH=1     skip the JMH microbenchmark
 #   JMH_OPTS="-f 1 -wi 2 -i 3"  JMH run options
 #   LAT_RATE=10000 events/s (new flows/s) of the latency test; LAT_LOW_RATE=1000 a second, light-load one
+#   LAT_WARMUP=3   seconds of unmeasured traffic at LAT_RATE on the service before its latency tests (0: none)
+#   LAT_OUT=1      the latency client also writes every event's receive time and latency (lat.TEST.REP.txt)
 #   PORT=18080     service port (127.0.0.1)
 #   SVC_CPU=1      CPU the service and the SSE client are pinned to ("" = not pinned); the generator uses CPU 0
 #   CF_OPTS=""     extra -D options for the service (e.g. "-Dcellflow.flows.drain-interval=1s")
@@ -42,6 +44,7 @@ SKIP_JMH=${SKIP_JMH:-0}
 JMH_OPTS=${JMH_OPTS:--f 1 -wi 2 -i 3}
 LAT_RATE=${LAT_RATE:-10000}
 LAT_LOW_RATE=${LAT_LOW_RATE:-1000}
+LAT_WARMUP=${LAT_WARMUP:-3}
 PORT=${PORT:-18080}
 SVC_CPU=${SVC_CPU-1}
 CF_OPTS=${CF_OPTS:-}
@@ -56,7 +59,7 @@ REF_SRC=$ROOT/../shared/perf-baseline
 BUILD=$ROOT/target/bench
 REF=$BUILD/perf-baseline
 FM=$REF/build/flowmon GEN=$REF/build/pbgen PGEN=$BUILD/cfbgen
-JAR=$ROOT/target/quarkus-app/quarkus-run.jar
+JAR=${JAR:-$ROOT/target/quarkus-app/quarkus-run.jar}
 JMH_JAR=$ROOT/bench/jmh/target/benchmarks.jar
 NS_H=cfb-host NS_C=cfb-cell IF_H=cfb-h0 IF_C=cfb-c0 NS_PEER=cfb-kpeer
 IP_H=198.18.4.1 IP_C=198.18.4.2
@@ -74,6 +77,7 @@ want() { [[ -z $ONLY || $1 =~ $ONLY ]]; } # test name -> run it?
 isint "$DUR" && ((DUR >= 1 && DUR <= 60)) || die "DUR must be 1..60 (seconds)"
 isint "$REPS" && ((REPS >= 1 && REPS <= 20)) || die "REPS must be 1..20"
 isint "$LAT_RATE" && ((LAT_RATE >= 100 && LAT_RATE <= 1000000)) || die "LAT_RATE must be 100..1000000"
+isint "$LAT_WARMUP" && ((LAT_WARMUP <= 60)) || die "LAT_WARMUP must be 0..60 (seconds)"
 isint "$LAT_LOW_RATE" && ((LAT_LOW_RATE >= 100 && LAT_LOW_RATE <= 1000000)) || die "LAT_LOW_RATE must be 100..1000000"
 isint "$PORT" && ((PORT >= 1 && PORT <= 65535)) || die "PORT must be 1..65535"
 for n in $CELLS; do isint "$n" && ((n >= 1 && n <= 4000)) || die "CELLS entries must be 1..4000"; done
@@ -346,7 +350,7 @@ run_cf() {
 		local clpin=()
 		[[ -n $SVC_CPU ]] && clpin=(taskset -c "$SVC_CPU")
 		"${clpin[@]}" timeout $((DUR + 60)) python3 "$ROOT/bench/sse_client.py" --url "$BASE/cells/$id/flows" \
-			--mode "$mode" --max-seconds $((DUR + 50)) >"$CL_OUT" 2>&1 &
+			--mode "$mode" --max-seconds $((DUR + 50)) ${LAT_OUT:+--out $OUT/lat.$test.$rep.txt} >"$CL_OUT" 2>&1 &
 		CL_PID=$!
 		PIDS+=("$CL_PID")
 		for i in $(seq 1 100); do grep -q READY "$CL_OUT" && break; sleep 0.05; done
@@ -541,6 +545,11 @@ for rep in $(seq 1 "$REPS"); do
 	want cf_newflow_st && run_cf "$rep" cf_newflow_st    count                      pbgen --flows 0 --duration "$DUR"
 	want ref_zero_drop && zero_drop "$rep" ref_zero_drop ref_newflow_wb ref_paced cpu_pct
 	want cf_zero_drop && zero_drop "$rep" cf_zero_drop cf_newflow cf_paced cpu_pct
+	# the latency tests measure a warm service, as after the tests above in a full run: on a fresh one (ONLY=) the
+	# JIT compiles on the service's CPU during the first seconds and that, not the data path, makes the tail
+	if ((LAT_WARMUP > 0)) && { want cf_latency || want cf_latency_low; }; then
+		run_cf "$rep" cf_latency_warmup count cfbgen --flows 0 --rate "$LAT_RATE" --duration "$LAT_WARMUP"
+	fi
 	want cf_latency && run_cf "$rep" cf_latency       latency                    cfbgen --flows 0 --rate "$LAT_RATE" --duration "$DUR"
 	want cf_latency_low && run_cf "$rep" cf_latency_low   latency                    cfbgen --flows 0 --rate "$LAT_LOW_RATE" --duration "$DUR"
 	svc_stop
