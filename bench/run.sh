@@ -12,7 +12,9 @@
 #   LAT_RATE=10000 events/s (new flows/s) of the latency test; LAT_LOW_RATE=1000 a second, light-load one
 #   ST_RATE=50000  new flows/s of the paced bpf_stats windows (*_newflow_paced_st): below what both consumers
 #                  keep up with, so every packet is an insert plus a record (no full table or ring)
-#   CF_JAR=target/quarkus-app/quarkus-run.jar  the service to run (e.g. another commit's build, for an A/B)
+#   LAT_WARMUP=3   seconds of unmeasured traffic at LAT_RATE on the service before its latency tests (0: none)
+#   LAT_OUT=1      the latency client also writes every event's receive time and latency (lat.TEST.REP.txt)
+#   JAR=target/quarkus-app/quarkus-run.jar  the service to run (e.g. a copy of another build, for an A/B)
 #   PORT=18080     service port (127.0.0.1)
 #   SVC_CPU=1      CPU the service and the SSE client are pinned to ("" = not pinned); the generator uses CPU 0
 #   CF_OPTS=""     extra -D options for the service (e.g. "-Dcellflow.flows.drain-interval=1s")
@@ -46,6 +48,7 @@ JMH_OPTS=${JMH_OPTS:--f 1 -wi 2 -i 3}
 LAT_RATE=${LAT_RATE:-10000}
 LAT_LOW_RATE=${LAT_LOW_RATE:-1000}
 ST_RATE=${ST_RATE:-50000}
+LAT_WARMUP=${LAT_WARMUP:-3}
 PORT=${PORT:-18080}
 SVC_CPU=${SVC_CPU-1}
 CF_OPTS=${CF_OPTS:-}
@@ -60,7 +63,7 @@ REF_SRC=$ROOT/../shared/perf-baseline
 BUILD=$ROOT/target/bench
 REF=$BUILD/perf-baseline
 FM=$REF/build/flowmon GEN=$REF/build/pbgen PGEN=$BUILD/cfbgen
-JAR=${CF_JAR:-$ROOT/target/quarkus-app/quarkus-run.jar}
+JAR=${JAR:-$ROOT/target/quarkus-app/quarkus-run.jar}
 JMH_JAR=$ROOT/bench/jmh/target/benchmarks.jar
 NS_H=cfb-host NS_C=cfb-cell IF_H=cfb-h0 IF_C=cfb-c0 NS_PEER=cfb-kpeer
 IP_H=198.18.4.1 IP_C=198.18.4.2
@@ -78,6 +81,7 @@ want() { [[ -z $ONLY || $1 =~ $ONLY ]]; } # test name -> run it?
 isint "$DUR" && ((DUR >= 1 && DUR <= 60)) || die "DUR must be 1..60 (seconds)"
 isint "$REPS" && ((REPS >= 1 && REPS <= 20)) || die "REPS must be 1..20"
 isint "$LAT_RATE" && ((LAT_RATE >= 100 && LAT_RATE <= 1000000)) || die "LAT_RATE must be 100..1000000"
+isint "$LAT_WARMUP" && ((LAT_WARMUP <= 60)) || die "LAT_WARMUP must be 0..60 (seconds)"
 isint "$LAT_LOW_RATE" && ((LAT_LOW_RATE >= 100 && LAT_LOW_RATE <= 1000000)) || die "LAT_LOW_RATE must be 100..1000000"
 isint "$ST_RATE" && ((ST_RATE >= 100 && ST_RATE <= 1000000)) || die "ST_RATE must be 100..1000000"
 isint "$PORT" && ((PORT >= 1 && PORT <= 65535)) || die "PORT must be 1..65535"
@@ -351,7 +355,7 @@ run_cf() {
 		local clpin=()
 		[[ -n $SVC_CPU ]] && clpin=(taskset -c "$SVC_CPU")
 		"${clpin[@]}" timeout $((DUR + 60)) python3 "$ROOT/bench/sse_client.py" --url "$BASE/cells/$id/flows" \
-			--mode "$mode" --max-seconds $((DUR + 50)) >"$CL_OUT" 2>&1 &
+			--mode "$mode" --max-seconds $((DUR + 50)) ${LAT_OUT:+--out $OUT/lat.$test.$rep.txt} >"$CL_OUT" 2>&1 &
 		CL_PID=$!
 		PIDS+=("$CL_PID")
 		for i in $(seq 1 100); do grep -q READY "$CL_OUT" && break; sleep 0.05; done
@@ -548,6 +552,11 @@ for rep in $(seq 1 "$REPS"); do
 	want cf_newflow_paced_st && run_cf "$rep" cf_newflow_paced_st count                cfbgen --flows 0 --rate "$ST_RATE" --duration "$DUR"
 	want ref_zero_drop && zero_drop "$rep" ref_zero_drop ref_newflow_wb ref_paced cpu_pct
 	want cf_zero_drop && zero_drop "$rep" cf_zero_drop cf_newflow cf_paced cpu_pct
+	# the latency tests measure a warm service, as after the tests above in a full run: on a fresh one (ONLY=) the
+	# JIT compiles on the service's CPU during the first seconds and that, not the data path, makes the tail
+	if ((LAT_WARMUP > 0)) && { want cf_latency || want cf_latency_low; }; then
+		run_cf "$rep" cf_latency_warmup count cfbgen --flows 0 --rate "$LAT_RATE" --duration "$LAT_WARMUP"
+	fi
 	want cf_latency && run_cf "$rep" cf_latency       latency                    cfbgen --flows 0 --rate "$LAT_RATE" --duration "$DUR"
 	want cf_latency_low && run_cf "$rep" cf_latency_low   latency                    cfbgen --flows 0 --rate "$LAT_LOW_RATE" --duration "$DUR"
 	svc_stop

@@ -61,7 +61,7 @@ def main():
     ap.add_argument("--url", required=True)
     ap.add_argument("--mode", choices=("count", "latency"), default="count")
     ap.add_argument("--max-seconds", type=float, default=120)
-    ap.add_argument("--out", help="latency mode: write every latency (us) here")
+    ap.add_argument("--out", help="latency mode: write \"receive_epoch_ns latency_us\" per flow.opened here")
     a = ap.parse_args()
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
@@ -81,6 +81,7 @@ def main():
     events = opened = lost = missed = nbytes = 0
     first = last = None
     lats = []
+    recvs = []
     pending = b""
     key = b'"observed_at":"'
     conn.sock.settimeout(None)  # block; SIGINT/SIGTERM/SIGALRM end the read loop
@@ -120,6 +121,8 @@ def main():
                         j = i + len(key)
                         k = frame.index(b'"', j)
                         lats.append((now - rfc3339_ns(frame[j:k].decode())) / 1000.0)
+                        if a.out:
+                            recvs.append(now)
     except (Stop, OSError, http.client.HTTPException):
         pass
     signal.alarm(0)
@@ -134,7 +137,7 @@ def main():
                 f" lat_p999_us={pct(s, 0.999):.0f} lat_max_us={(s[-1] if s else 0):.0f}")
         if a.out:
             with open(a.out, "w") as f:
-                f.write("\n".join(f"{v:.1f}" for v in lats))
+                f.write("\n".join(f"{r} {v:.1f}" for r, v in zip(recvs, lats)))
     print(out, flush=True)
     try:
         conn.close()

@@ -59,6 +59,14 @@ public final class FlowDecisionMapper {
 
     /** @param decisionId unique per event: the caller's run-scoped sequence number makes it so */
     public NetworkFlowDecision map(FlowEvent e, String decisionId) {
+        return map(e, decisionId, policyDigest.get());
+    }
+
+    /**
+     * As {@link #map(FlowEvent, String)}, stamped with the given policy digest instead of the one live now (an
+     * event rebuilt for replay keeps the digest it was published with).
+     */
+    public NetworkFlowDecision map(FlowEvent e, String decisionId, String policyDigest) {
         boolean ports = Protocols.hasPorts(e.protocol());
         return new NetworkFlowDecision(
                 NetworkFlowDecision.SCHEMA_VERSION,
@@ -76,7 +84,7 @@ public final class FlowDecisionMapper {
                 Protocols.name(e.protocol()),
                 e.packets() >= 0 ? e.packets() : null,
                 e.bytes() >= 0 ? e.bytes() : null,
-                policyDigest.get(),
+                policyDigest,
                 keysetId,
                 issuerKid,
                 correlationId,

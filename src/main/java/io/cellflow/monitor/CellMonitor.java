@@ -70,9 +70,9 @@ public final class CellMonitor implements AutoCloseable {
     }
 
     /** Reads the kernel's flow counters now (the drain thread calls this on its interval). */
-    void drainFlows() {
+    void drainFlows(DrainPacer pacer) {
         if (state == State.RUNNING) {
-            source.drainFlows();
+            source.drainFlows(pacer);
         }
     }
 

@@ -50,6 +50,7 @@ public class CellRegistry {
     private final java.util.concurrent.atomic.AtomicLong stoppedMonitorDrops = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong stoppedMonitorFlows = new java.util.concurrent.atomic.AtomicLong();
     private final Timer drainTime;
+    private final DrainPacer drainPacer;
     private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "cellflow-housekeeping");
         t.setDaemon(true);
@@ -88,7 +89,9 @@ public class CellRegistry {
         drainTime = Timer.builder("cellflow.drain").description("time to drain every cell's flow table once")
                 .register(meters);
         long drainEvery = Math.max(100, config.flows().drainInterval().toMillis());
-        drains.every(drainEvery, this::drainAll);
+        // a round's events spread over half the interval; at a fixed rate, so pacing does not stretch the interval
+        drainPacer = new DrainPacer(TimeUnit.MILLISECONDS.toNanos(drainEvery) / 2);
+        drains.everyAtFixedRate(drainEvery, this::drainAll);
         housekeeping.scheduleWithFixedDelay(this::reportKernelLosses, 1, 1, TimeUnit.SECONDS);
         long beat = Math.max(1, config.stream().heartbeat().toMillis());
         housekeeping.scheduleWithFixedDelay(this::heartbeat, beat, beat, TimeUnit.MILLISECONDS);
@@ -203,13 +206,15 @@ public class CellRegistry {
 
     private void drainAll() {
         long t0 = System.nanoTime();
+        drainPacer.beginRound();
         for (CellMonitor m : list()) {
             try {
-                m.drainFlows();
+                m.drainFlows(drainPacer);
             } catch (RuntimeException e) {
                 LOG.warnf(e, "cell %s: flow-table drain failed", m.spec().cellId());
             }
         }
+        drainPacer.endRound();
         drainTime.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
     }
 

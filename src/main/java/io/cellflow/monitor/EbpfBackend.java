@@ -191,7 +191,7 @@ public class EbpfBackend {
         public void run() {
             Adapter a = target;
             if (a != null) {
-                a.drainFlows();
+                a.drainFlows(DrainPacer.NONE); // the table is filling: publish at full speed
             }
         }
     }
@@ -272,15 +272,15 @@ public class EbpfBackend {
         }
 
         @Override
-        public void drainFlows() {
+        public void drainFlows(DrainPacer pacer) {
             synchronized (drainLock) {
                 if (closed) {
                     return;
                 }
                 pressure.draining();
                 source.drainFlows();
-                ledger.drained(drained.take());
-                ledger.endOfDrain();
+                ledger.drained(drained.take(), pacer);
+                ledger.endOfDrain(pacer);
             }
         }
 
@@ -297,6 +297,7 @@ public class EbpfBackend {
         /** The source's close delivers the last records and counts; then every flow still open closes. */
         @Override
         public void close() {
+            ledger.stopping();
             synchronized (drainLock) {
                 if (closed) {
                     return;

@@ -23,9 +23,12 @@ public class FlowDrains {
         return t;
     });
 
-    /** Runs {@code drain} every {@code everyMillis}, the first time after one interval. */
-    void every(long everyMillis, Runnable drain) {
-        thread.scheduleWithFixedDelay(drain, everyMillis, everyMillis, TimeUnit.MILLISECONDS);
+    /**
+     * Runs {@code drain} every {@code everyMillis}, the first time after one interval. At a fixed rate: a round
+     * paces its events ({@link DrainPacer}), and that must not stretch the interval.
+     */
+    void everyAtFixedRate(long everyMillis, Runnable drain) {
+        thread.scheduleAtFixedRate(drain, everyMillis, everyMillis, TimeUnit.MILLISECONDS);
     }
 
     /**

@@ -31,19 +31,24 @@ public final class FlowHub {
         this.mapper = mapper;
         this.decisionPrefix = decisionPrefix;
         this.fanout = new Fanout(clientBuffer);
-        this.replay = new ReplayBuffer(replayBuffer);
+        this.replay = new ReplayBuffer(replayBuffer,
+                (seq, event, digest) -> new StreamItem.Flow(seq, event.kind(), mapper.map(event, decisionId(seq), digest)));
         this.onEvent = onEvent;
     }
 
     /** Stamps and sequences one event, keeps it for replay and offers it to every client. */
     public synchronized void publish(FlowEvent event) {
         long seq = ++sequence;
-        NetworkFlowDecision decision = mapper.map(event, decisionPrefix + "-" + seq);
+        NetworkFlowDecision decision = mapper.map(event, decisionId(seq));
         StreamItem.Flow item = new StreamItem.Flow(seq, event.kind(), decision);
-        replay.add(item);
+        replay.add(seq, event, decision.policyDigest());
         published = seq;
         onEvent.accept(item);
         fanout.offer(item);
+    }
+
+    private String decisionId(long seq) {
+        return decisionPrefix + "-" + seq;
     }
 
     /** Tells every client that events were lost before they reached the hub (the kernel's ring was full). */

@@ -6,7 +6,7 @@ import io.cellflow.flow.FlowEvent;
 import io.cellflow.flow.FlowKey;
 import io.cellflow.flow.FlowKind;
 import io.cellflow.flow.FlowRecord;
-import io.cellflow.monitor.OpenFlowTable.Flow;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -31,6 +31,8 @@ import java.util.concurrent.locks.ReentrantLock;
 final class FlowLedger {
     /** Drain steps (each publishes at most two events) per lock hold. */
     static final int CHUNK = 64;
+    /** Flow ids the close pass looks at per lock hold (a table of 300k flows takes milliseconds to scan). */
+    static final int SCAN = 4096;
 
     private final FlowHub hub;
     private final long idleNanos;
@@ -39,6 +41,7 @@ final class FlowLedger {
     private long uniqueFlows;
     private long closedFlows;
     private long round;
+    private volatile boolean stopping;
 
     /** One drained flow-table entry, decoded outside the lock. */
     record Drained(FlowKey key, FlowCounters counters) {}
@@ -76,11 +79,11 @@ final class FlowLedger {
                 hub.publish(r.toEvent()); // not part of a flow's life (e.g. a denied packet): passed on as it is
                 return;
             }
-            if (open.get(r.direction(), r.protocol(), r.srcHi(), r.srcLo(), r.srcPort(), r.dstHi(), r.dstLo(),
-                    r.dstPort()) == null) {
-                Flow f = new Flow(r.direction(), r.protocol(), r.srcHi(), r.srcLo(), r.srcPort(), r.dstHi(),
+            if (open.find(r.direction(), r.protocol(), r.srcHi(), r.srcLo(), r.srcPort(), r.dstHi(), r.dstLo(),
+                    r.dstPort()) < 0) {
+                int id = open.add(r.direction(), r.protocol(), r.srcHi(), r.srcLo(), r.srcPort(), r.dstHi(),
                         r.dstLo(), r.dstPort());
-                start(f, r.monotonicNanos(), System.nanoTime());
+                start(id, r.monotonicNanos(), System.nanoTime());
                 hub.publish(r.toEvent());
             }
         } finally {
@@ -88,11 +91,8 @@ final class FlowLedger {
         }
     }
 
-    private void start(Flow f, long firstNanos, long now) {
-        f.lastNanos = firstNanos;
-        f.lastActiveRound = round;
-        f.lastActiveAt = now;
-        open.add(f);
+    private void start(int id, long firstNanos, long now) {
+        open.touch(id, firstNanos, round, now);
         uniqueFlows++;
     }
 
@@ -101,10 +101,18 @@ final class FlowLedger {
         drained(List.of(new Drained(key, c)));
     }
 
-    /** One drain's entries, applied in order, {@value #CHUNK} per lock hold. */
+    /** One drain's entries, applied in order, {@value #CHUNK} per lock hold, without pacing. */
     void drained(List<Drained> entries) {
+        drained(entries, DrainPacer.NONE);
+    }
+
+    /** One drain's entries, applied in order, {@value #CHUNK} per lock hold, {@code pacer} between chunks. */
+    void drained(List<Drained> entries, DrainPacer pacer) {
         long now = System.nanoTime();
         for (int from = 0; from < entries.size(); from += CHUNK) {
+            if (from > 0 && !stopping) {
+                pacer.betweenChunks(chunks(entries.size() - from));
+            }
             int to = Math.min(entries.size(), from + CHUNK);
             lock.lock();
             try {
@@ -117,52 +125,72 @@ final class FlowLedger {
         }
     }
 
+    private static int chunks(int steps) {
+        return (steps + CHUNK - 1) / CHUNK;
+    }
+
     private void apply(Drained d, long now) {
         FlowKey key = d.key();
         FlowCounters c = d.counters();
-        Flow f = open.get(key);
-        if (f == null) {
-            f = new Flow(key);
-            start(f, c.firstNanos(), now);
-            hub.publish(event(FlowKind.OPENED, f, c.packets(), c.bytes(), c.firstNanos(), c.tcpFlags()));
+        int id = open.find(key);
+        if (id < 0) {
+            id = open.add(key);
+            start(id, c.firstNanos(), now);
+            hub.publish(event(FlowKind.OPENED, id, c.packets(), c.bytes(), c.firstNanos(), c.tcpFlags()));
         }
         if (c.packets() == 0) {
             return;
         }
-        f.packets += c.packets();
-        f.bytes += c.bytes();
-        f.lastNanos = Math.max(f.lastNanos, c.lastNanos());
-        f.tcpFlags |= c.tcpFlags();
-        f.ending |= c.ending();
-        f.lastActiveRound = round;
-        f.lastActiveAt = now;
-        hub.publish(event(FlowKind.UPDATED, f, c.packets(), c.bytes(), c.lastNanos(), c.tcpFlags()));
+        open.count(id, c.packets(), c.bytes(), c.lastNanos(), c.tcpFlags(), c.ending());
+        open.touch(id, open.lastNanos(id), round, now);
+        hub.publish(event(FlowKind.UPDATED, id, c.packets(), c.bytes(), c.lastNanos(), c.tcpFlags()));
+    }
+
+    /** After a drain: closes ended and idle flows, without pacing. */
+    void endOfDrain() {
+        endOfDrain(DrainPacer.NONE);
     }
 
     /**
-     * After a drain: closes ended and idle flows. One pass under the lock picks them (no events), then they close
-     * {@value #CHUNK} per lock hold; only drains change an open flow, and they do not run meanwhile.
+     * After a drain: closes ended and idle flows. A pass over the table's ids picks them ({@value #SCAN} ids per
+     * lock hold, no events), then they close {@value #CHUNK} per lock hold, {@code pacer} between chunks. Only
+     * drains change an open flow and only this thread removes one, so a picked id is still that flow when it
+     * closes; a flow the poller adds during the pass may be missed, and it is not due anyway.
      */
-    void endOfDrain() {
+    void endOfDrain(DrainPacer pacer) {
         long now = System.nanoTime();
-        List<Flow> closing;
-        long thisRound;
-        lock.lock();
-        try {
-            thisRound = round;
-            closing = open.select(f -> closes(f, thisRound, now));
-        } finally {
-            lock.unlock();
+        long thisRound = round; // only this thread changes it
+        int[] closing = new int[16];
+        int n = 0;
+        for (int from = 0; ; from += SCAN) {
+            lock.lock();
+            try {
+                int to = Math.min(open.idLimit(), from + SCAN);
+                if (from >= to) {
+                    break;
+                }
+                for (int id = from; id < to; id++) {
+                    if (open.isOpen(id) && closes(id, thisRound, now)) {
+                        if (n == closing.length) {
+                            closing = Arrays.copyOf(closing, 2 * n);
+                        }
+                        closing[n++] = id;
+                    }
+                }
+            } finally {
+                lock.unlock();
+            }
         }
-        for (int from = 0; from < closing.size(); from += CHUNK) {
-            int to = Math.min(closing.size(), from + CHUNK);
+        for (int from = 0; from < n; from += CHUNK) {
+            if (from > 0 && !stopping) {
+                pacer.betweenChunks(chunks(n - from));
+            }
+            int to = Math.min(n, from + CHUNK);
             lock.lock();
             try {
                 for (int i = from; i < to; i++) {
-                    Flow f = closing.get(i);
-                    if (closes(f, thisRound, now) && open.remove(f)) {
-                        close(f);
-                    }
+                    close(closing[i]);
+                    open.remove(closing[i]);
                 }
             } finally {
                 lock.unlock();
@@ -170,23 +198,31 @@ final class FlowLedger {
         }
         lock.lock();
         try {
+            open.compact(); // no ids are held now
             round++;
         } finally {
             lock.unlock();
         }
     }
 
-    private boolean closes(Flow f, long thisRound, long now) {
-        boolean endedAndQuiet = f.ending && f.lastActiveRound < thisRound;
-        return endedAndQuiet || now - f.lastActiveAt >= idleNanos;
+    private boolean closes(int id, long thisRound, long now) {
+        boolean endedAndQuiet = open.ending(id) && open.lastActiveRound(id) < thisRound;
+        return endedAndQuiet || now - open.lastActiveAt(id) >= idleNanos;
+    }
+
+    /** The monitor is about to stop: a paced drain still running finishes at full speed, so the stop waits less. */
+    void stopping() {
+        stopping = true;
     }
 
     /** The monitor stops: every open flow closes with its totals. */
     void closeAll() {
         lock.lock();
         try {
-            for (Flow f : open.select(f -> true)) {
-                close(f);
+            for (int id = 0; id < open.idLimit(); id++) {
+                if (open.isOpen(id)) {
+                    close(id);
+                }
             }
             open.clear();
         } finally {
@@ -194,9 +230,10 @@ final class FlowLedger {
         }
     }
 
-    private void close(Flow f) {
+    private void close(int id) {
         closedFlows++;
-        hub.publish(event(FlowKind.CLOSED, f, f.packets, f.bytes, f.lastNanos, f.tcpFlags));
+        hub.publish(event(FlowKind.CLOSED, id, open.packets(id), open.bytes(id), open.lastNanos(id),
+                open.tcpFlags(id)));
     }
 
     long uniqueFlows() {
@@ -226,8 +263,9 @@ final class FlowLedger {
         }
     }
 
-    private static FlowEvent event(FlowKind kind, Flow f, long packets, long bytes, long nanos, int tcpFlags) {
-        return new FlowEvent(kind, f.direction, Decision.ALLOW, f.srcHi, f.srcLo, f.srcPort, f.dstHi, f.dstLo,
-                f.dstPort, f.protocol, tcpFlags & 0xff, packets, bytes, nanos, 0, 0);
+    private FlowEvent event(FlowKind kind, int id, long packets, long bytes, long nanos, int tcpFlags) {
+        return new FlowEvent(kind, open.direction(id), Decision.ALLOW, open.srcHi(id), open.srcLo(id),
+                open.srcPort(id), open.dstHi(id), open.dstLo(id), open.dstPort(id), open.protocol(id),
+                tcpFlags & 0xff, packets, bytes, nanos, 0, 0);
     }
 }

@@ -10,8 +10,12 @@ interface FlowSource extends AutoCloseable {
     /** Kernel-side counters: ring-buffer losses, unique flows, packets, flow-table refusals. */
     KernelView kernel();
 
-    /** Reads the kernel's per-flow counters (flow.updated, flow.closed); a no-op where the backend has none. */
-    default void drainFlows() {}
+    /**
+     * Reads the kernel's per-flow counters (flow.updated, flow.closed); a no-op where the backend has none.
+     *
+     * @param pacer spreads the events over the drain round (see {@link DrainPacer})
+     */
+    default void drainFlows(DrainPacer pacer) {}
 
     /**
      * Replaces the egress policy live, without losing flows: packets meet the old policy or the new one.

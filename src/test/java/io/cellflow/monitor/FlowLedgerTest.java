@@ -120,4 +120,86 @@ class FlowLedgerTest {
                 "the sighting waited for " + (lateOpen - firstUpdate) + " updates, more than one chunk");
         assertEquals(flows + 1, ledger.uniqueFlows());
     }
+
+    /**
+     * Thousands of flows, so the close pass spans several lock holds and the table grows and compacts: every flow
+     * that saw FIN closes once with its totals, the others stay open, and a flow seen again after its close is a
+     * new flow.
+     */
+    @Test
+    void manyFlowsCloseOnceWithTheirTotalsAcrossScansAndCompaction() throws Exception {
+        FlowLedger ledger = new FlowLedger(hub(100_000), Duration.ofHours(1).toNanos());
+        int flows = 2 * FlowLedger.SCAN + 17;
+        List<FlowLedger.Drained> first = new ArrayList<>();
+        List<FlowLedger.Drained> fins = new ArrayList<>();
+        for (int i = 0; i < flows; i++) {
+            FlowEvent e = opened(1 + i);
+            ledger.sighted(e);
+            first.add(new FlowLedger.Drained(FlowKey.of(e), new FlowCounters(2, 200, 1000, 2000, 0x10)));
+            if (i % 3 == 0) {
+                fins.add(new FlowLedger.Drained(FlowKey.of(e), new FlowCounters(1, 60, 2100, 2200, 0x11)));
+            }
+        }
+        ledger.drained(first);
+        ledger.endOfDrain();
+        ledger.drained(fins);
+        ledger.endOfDrain(); // active this round
+        ledger.endOfDrain(); // quiet after FIN: the FIN flows close
+        assertEquals(flows, ledger.uniqueFlows());
+        assertEquals(fins.size(), ledger.closedFlows());
+        assertEquals(flows - fins.size(), ledger.openFlows());
+        List<StreamItem.Flow> closed = bigEvents.items.stream().map(i -> (StreamItem.Flow) i)
+                .filter(f -> f.kind() == FlowKind.CLOSED).toList();
+        assertEquals(fins.size(), closed.size());
+        assertEquals(fins.size(), closed.stream().map(f -> f.decision().srcPort()).distinct().count());
+        for (StreamItem.Flow f : closed) {
+            assertEquals(0, (f.decision().srcPort() - 1) % 3, "only FIN flows close");
+            assertEquals(3L, f.decision().packetCount());
+            assertEquals(260L, f.decision().byteCount());
+        }
+
+        FlowEvent again = opened(1); // closed above: its next packet starts a new flow
+        ledger.sighted(again);
+        assertEquals(flows + 1, ledger.uniqueFlows());
+        ledger.closeAll();
+        assertEquals(0, ledger.openFlows());
+        assertEquals(flows + 1, ledger.closedFlows());
+        long opened = bigEvents.items.stream().filter(i -> ((StreamItem.Flow) i).kind() == FlowKind.OPENED).count();
+        long closes = bigEvents.items.stream().filter(i -> ((StreamItem.Flow) i).kind() == FlowKind.CLOSED).count();
+        assertEquals(opened, closes, "every opened flow closed once");
+    }
+
+    /** A paced drain publishes the same events in the same order as an unpaced one. */
+    @Test
+    void aPacedDrainAppliesEverythingInOrder() throws Exception {
+        List<Long> parks = new ArrayList<>();
+        DrainPacer pacer = new DrainPacer(1_000_000, System::nanoTime, parks::add);
+        FlowLedger ledger = new FlowLedger(hub(100_000), Duration.ofHours(1).toNanos());
+        int flows = 4 * FlowLedger.CHUNK + 1;
+        List<FlowLedger.Drained> drain = new ArrayList<>();
+        for (int i = 0; i < flows; i++) {
+            drain.add(new FlowLedger.Drained(FlowKey.of(opened(1 + i)), new FlowCounters(1, 60, 1000, 2000, 0x10)));
+        }
+        pacer.beginRound();
+        ledger.drained(drain, pacer);
+        ledger.endOfDrain(pacer);
+        pacer.endRound();
+        assertEquals(4, parks.size(), "one gap between each two of the 5 chunks");
+        List<StreamItem.Flow> seen = bigEvents.items.stream().map(i -> (StreamItem.Flow) i).toList();
+        assertEquals(2 * flows, seen.size());
+        for (int i = 0; i < flows; i++) { // each drained flow: opened, then updated, in drain order
+            assertEquals(FlowKind.OPENED, seen.get(2 * i).kind());
+            assertEquals(FlowKind.UPDATED, seen.get(2 * i + 1).kind());
+            assertEquals(1 + i, seen.get(2 * i + 1).decision().srcPort());
+        }
+    }
+
+    private TestClient bigEvents;
+
+    private FlowHub hub(int buffer) {
+        FlowHub h = new FlowHub(new FlowDecisionMapper("c", "r", null, "ebpf_tc", new MonotonicClock()), "p", buffer,
+                buffer, item -> {});
+        bigEvents = TestClient.of(h, -1, false);
+        return h;
+    }
 }

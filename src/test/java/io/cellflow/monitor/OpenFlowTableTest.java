@@ -2,8 +2,6 @@ package io.cellflow.monitor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cellflow.flow.Direction;
@@ -16,40 +14,104 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** The open-addressing table agrees with a HashMap through random adds and removals, growth and shrinking. */
+/**
+ * The primitive open-flow table agrees with a HashMap through random adds and removals, growth and compaction,
+ * and gives back every field it was given.
+ */
 class OpenFlowTableTest {
-    @Test
-    void behavesLikeAMap() {
-        Random r = new Random(11);
-        OpenFlowTable table = new OpenFlowTable();
-        Map<FlowKey, OpenFlowTable.Flow> model = new HashMap<>();
+    private static List<FlowKey> keys(Random r, int n) {
         List<FlowKey> keys = new ArrayList<>();
-        for (int i = 0; i < 3000; i++) { // few distinct ports and addresses: many collisions and long runs
+        for (int i = 0; i < n; i++) { // few distinct ports and addresses: many collisions and long runs
             keys.add(new FlowKey(r.nextBoolean() ? Direction.EGRESS : Direction.INGRESS, r.nextBoolean() ? 6 : 17,
                     0, IpAddr.v4Lo(0xc6120000 | r.nextInt(4)), 40000 + r.nextInt(50), i % 7 == 0 ? 0x20010002L << 32 : 0,
                     IpAddr.v4Lo(0xc6120100 | r.nextInt(4)), 80 + r.nextInt(3)));
         }
+        return keys;
+    }
+
+    /** What the test expects of one open flow: its key and the packets counted into it. */
+    private static long packetsOf(FlowKey k) {
+        return (k.hashCode() & 0xffff) + 1L;
+    }
+
+    @Test
+    void behavesLikeAMapThroughGrowthAndCompaction() {
+        Random r = new Random(11);
+        OpenFlowTable table = new OpenFlowTable();
+        Map<FlowKey, Integer> model = new HashMap<>();
+        List<FlowKey> keys = keys(r, 3000);
         for (int step = 0; step < 100_000; step++) {
             FlowKey k = keys.get(r.nextInt(step < 50_000 ? keys.size() : 64)); // then shrink to a few keys
-            OpenFlowTable.Flow f = table.get(k);
-            assertSame(model.get(k), f);
-            if (f == null && (step < 50_000 || r.nextInt(4) == 0)) {
-                f = new OpenFlowTable.Flow(k);
-                table.add(f);
-                model.put(k, f);
-            } else if (f != null && (step >= 50_000 || r.nextBoolean())) {
-                assertTrue(table.remove(f));
-                assertFalse(table.remove(f));
+            int id = table.find(k);
+            assertEquals(model.getOrDefault(k, -1), id);
+            if (id < 0 && (step < 50_000 || r.nextInt(4) == 0)) {
+                id = table.add(k);
+                table.count(id, packetsOf(k), 0, 0, 0, false);
+                model.put(k, id);
+            } else if (id >= 0 && (step >= 50_000 || r.nextBoolean())) {
+                assertTrue(table.remove(id));
+                assertFalse(table.remove(id));
                 model.remove(k);
+            }
+            if (step % 1000 == 999) { // as the ledger does after a drain: ids move, so look them up again
+                table.compact();
+                model.replaceAll((key, old) -> table.find(key));
             }
             assertEquals(model.size(), table.size());
         }
         for (FlowKey k : keys) {
-            assertSame(model.get(k), table.get(k));
+            int id = table.find(k);
+            assertEquals(model.getOrDefault(k, -1), id);
+            if (id >= 0) {
+                assertEquals(k, key(table, id));
+                assertEquals(packetsOf(k), table.packets(id));
+            }
         }
-        assertEquals(model.size(), table.select(x -> true).size());
+        int open = 0;
+        for (int id = 0; id < table.idLimit(); id++) {
+            open += table.isOpen(id) ? 1 : 0;
+        }
+        assertEquals(model.size(), open);
         table.clear();
         assertEquals(0, table.size());
-        assertNull(table.get(keys.get(0)));
+        assertEquals(-1, table.find(keys.get(0)));
+    }
+
+    @Test
+    void keepsEveryFieldOfAFlow() {
+        OpenFlowTable table = new OpenFlowTable();
+        FlowKey icmp = new FlowKey(Direction.INGRESS, 58, 0x20010db8L << 32, 1, -1, 0x20010db8L << 32, 2, 0x8000);
+        int id = table.add(icmp);
+        assertEquals(icmp, key(table, id));
+        table.touch(id, 100, 7, 1000);
+        table.count(id, 3, 300, 90, 0x02, false); // an earlier last packet does not move lastNanos back
+        table.count(id, 2, 120, 200, 0x11, true);
+        assertEquals(5, table.packets(id));
+        assertEquals(420, table.bytes(id));
+        assertEquals(200, table.lastNanos(id));
+        assertEquals(0x13, table.tcpFlags(id));
+        assertTrue(table.ending(id));
+        assertEquals(7, table.lastActiveRound(id));
+        assertEquals(1000, table.lastActiveAt(id));
+    }
+
+    @Test
+    void aFreedIdIsReusedWithFreshCounts() {
+        OpenFlowTable table = new OpenFlowTable();
+        List<FlowKey> keys = keys(new Random(3), 2);
+        int first = table.add(keys.get(0));
+        table.count(first, 5, 500, 50, 0x04, true);
+        table.remove(first);
+        int second = table.add(keys.get(1));
+        assertEquals(first, second);
+        assertEquals(0, table.packets(second));
+        assertEquals(0, table.tcpFlags(second));
+        assertFalse(table.ending(second));
+        assertEquals(-1, table.find(keys.get(0)));
+    }
+
+    private static FlowKey key(OpenFlowTable t, int id) {
+        return new FlowKey(t.direction(id), t.protocol(id), t.srcHi(id), t.srcLo(id), t.srcPort(id), t.dstHi(id),
+                t.dstLo(id), t.dstPort(id));
     }
 }

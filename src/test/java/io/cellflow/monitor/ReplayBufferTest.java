@@ -2,7 +2,11 @@ package io.cellflow.monitor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.cellflow.flow.Decision;
+import io.cellflow.flow.Direction;
+import io.cellflow.flow.FlowEvent;
 import io.cellflow.flow.FlowKind;
+import io.cellflow.flow.IpAddr;
 import java.util.List;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
@@ -19,15 +23,25 @@ class ReplayBufferTest {
         return LongStream.rangeClosed(from, to).boxed().toList();
     }
 
+    private static FlowEvent event(long s) {
+        return new FlowEvent(FlowKind.OPENED, Direction.EGRESS, Decision.ALLOW, 0, IpAddr.v4Lo(0xc6120001), (int) s,
+                0, IpAddr.v4Lo(0xc6120002), 80, 17, 0, 1, 60, 1000 + s, 3, 0);
+    }
+
+    /** Rebuilt items carry the sequence; the decision is not needed to check what is held. */
+    private static ReplayBuffer buffer(int capacity) {
+        return new ReplayBuffer(capacity, (seq, e, digest) -> new StreamItem.Flow(seq, e.kind(), null));
+    }
+
     private static void publish(ReplayBuffer b, long from, long to) {
         for (long s = from; s <= to; s++) {
-            b.add(new StreamItem.Flow(s, FlowKind.OPENED, null));
+            b.add(s, event(s), null);
         }
     }
 
     @Test
     void keepsEveryEventWhileGrowingAndTheNewestCapacityAfter() {
-        ReplayBuffer b = new ReplayBuffer(100); // not a power of two: the last step grows to exactly 100
+        ReplayBuffer b = buffer(100); // not a power of two: the last step grows to exactly 100
         assertEquals(List.of(), b.after(0));
         for (long last = 1; last <= 100; last++) {
             publish(b, last, last);
@@ -44,9 +58,34 @@ class ReplayBufferTest {
 
     @Test
     void zeroCapacityHoldsNothingButCountsWhatWasMissed() {
-        ReplayBuffer b = new ReplayBuffer(0);
+        ReplayBuffer b = buffer(0);
         publish(b, 1, 5);
         assertEquals(List.of(-3L), sequences(b.after(2)));
         assertEquals(List.of(), b.newest(10));
+    }
+
+    /** An event comes back field for field, with the digest it was stamped with, through the ring's growth. */
+    @Test
+    void rebuildsEachEventAsItWasAdded() {
+        List<FlowEvent> rebuilt = new java.util.ArrayList<>();
+        List<String> digests = new java.util.ArrayList<>();
+        ReplayBuffer b = new ReplayBuffer(40, (seq, e, digest) -> {
+            rebuilt.add(e);
+            digests.add(digest);
+            return new StreamItem.Flow(seq, e.kind(), null);
+        });
+        List<FlowEvent> added = new java.util.ArrayList<>();
+        for (int s = 1; s <= 50; s++) {
+            FlowEvent e = new FlowEvent(FlowKind.values()[s % FlowKind.values().length],
+                    s % 2 == 0 ? Direction.INGRESS : Direction.EGRESS, s % 3 == 0 ? Decision.DENY : Decision.ALLOW,
+                    0x20010db8L << 32 | s, -s, s % 5 == 0 ? -1 : 40000 + s, s, 0xc0a80000L + s, s % 7 == 0 ? -1 : 443,
+                    s % 2 == 0 ? 6 : 58, s & 0xff, s * 3L, s * 100L, 1_000_000_000L * s, s + 1, s % 4);
+            b.add(s, e, s < 30 ? "sha256:old" : "sha256:new");
+            added.add(e);
+        }
+        b.after(0);
+        assertEquals(added.subList(10, 50), rebuilt);
+        assertEquals("sha256:old", digests.get(0));
+        assertEquals("sha256:new", digests.get(39));
     }
 }
