@@ -55,7 +55,7 @@ OUT=${OUT:-bench/results/$(date +%Y%m%d-%H%M%S)}
 REF_SRC=$ROOT/../shared/perf-baseline
 BUILD=$ROOT/target/bench
 REF=$BUILD/perf-baseline
-FM=$REF/build/flowmon GEN=$REF/build/pbgen PGEN=$BUILD/cfbgen
+FM=$REF/build/flowmon GEN=$REF/build/pbgen PGEN=$BUILD/cfbgen SSEC=$BUILD/sse_client
 JAR=$ROOT/target/quarkus-app/quarkus-run.jar
 JMH_JAR=$ROOT/bench/jmh/target/benchmarks.jar
 NS_H=cfb-host NS_C=cfb-cell IF_H=cfb-h0 IF_C=cfb-c0 NS_PEER=cfb-kpeer
@@ -96,12 +96,13 @@ if [[ $SKIP_BUILD != 1 ]]; then
 	cp -r "$REF_SRC" "$REF" && rm -rf "$REF/build" "$REF/results" || die "cannot copy the reference"
 	make -s -C "$REF" >/dev/null || die "reference build failed"
 	gcc -O2 -Wall -Wextra -o "$PGEN" bench/src/cfbgen.c || die "cfbgen build failed"
+	gcc -O2 -Wall -Wextra -o "$SSEC" bench/src/sse_client.c -lm || die "sse_client build failed"
 	./mvnw -B -q package -DskipTests </dev/null || die "cellflow build failed"
 	if [[ $SKIP_JMH != 1 ]]; then
 		./mvnw -B -q -f bench/jmh/pom.xml package </dev/null || die "JMH build failed"
 	fi
 fi
-[[ -x $FM && -x $GEN && -x $PGEN ]] || die "reference or cfbgen binaries missing (drop SKIP_BUILD)"
+[[ -x $FM && -x $GEN && -x $PGEN && -x $SSEC ]] || die "reference, cfbgen or sse_client binaries missing (drop SKIP_BUILD)"
 [[ -f $JAR ]] || die "$JAR missing (drop SKIP_BUILD)"
 [[ $SKIP_JMH == 1 || -f $JMH_JAR ]] || die "$JMH_JAR missing (drop SKIP_BUILD)"
 mkdir -p "$OUT" || die "cannot create $OUT"
@@ -345,7 +346,7 @@ run_cf() {
 		CL_OUT=$OUT/client.$test.$rep.txt
 		local clpin=()
 		[[ -n $SVC_CPU ]] && clpin=(taskset -c "$SVC_CPU")
-		"${clpin[@]}" timeout $((DUR + 60)) python3 "$ROOT/bench/sse_client.py" --url "$BASE/cells/$id/flows" \
+		"${clpin[@]}" timeout $((DUR + 60)) "$SSEC" --url "$BASE/cells/$id/flows" \
 			--mode "$mode" --max-seconds $((DUR + 50)) >"$CL_OUT" 2>&1 &
 		CL_PID=$!
 		PIDS+=("$CL_PID")
@@ -361,11 +362,16 @@ run_cf() {
 	fi
 	local dr0 dr1
 	dr0=$(cf_drain_metrics)
+	local clp="" cc0=0 cc1 clcpu=""
+	# the client runs under timeout(1): its CPU is the child's
+	[[ -n $CL_PID ]] && clp=$(cat "/proc/$CL_PID/task/$CL_PID/children" 2>/dev/null) && clp=${clp%% *}
+	[[ -n $clp ]] && cc0=$(proc_ticks "$clp")
 	c0=$(proc_ticks "$SVC_PID")
 	t0=$(now_ns)
 	gen_run "$@"
 	t1=$(now_ns)
 	c1=$(proc_ticks "$SVC_PID")
+	[[ -n $clp ]] && cc1=$(proc_ticks "$clp") && clcpu=" client_cpu_pct=$(cpu_pct "$cc0" "$cc1" $((t1 - t0)))"
 	if ((st)); then
 		# shellcheck disable=SC2086
 		rt1=$(bpf_rt $ids)
@@ -407,7 +413,7 @@ run_cf() {
 	fi
 	extra="$extra $(awk -v a="$dr0" -v b="$dr1" 'BEGIN { split(a, x, " "); split(b, y, " "); n = y[1] - x[1];
 		printf "drained=%d drain_us_per_1k=%s", n, (n > 0 ? sprintf("%.1f", (y[2] - x[2]) * 1e9 / n) : "") }')"
-	echo "rep=$rep test=$test $gen cpu_pct=$(cpu_pct "$c0" "$c1" $((t1 - t0))) $ns $ctr $cl drops=$drops$extra" >>"$RAW"
+	echo "rep=$rep test=$test $gen cpu_pct=$(cpu_pct "$c0" "$c1" $((t1 - t0)))$clcpu $ns $ctr $cl drops=$drops$extra" >>"$RAW"
 }
 last_field() { # test key -> value from the last raw line of that test
 	grep " test=$1 " "$RAW" | tail -1 | tr ' ' '\n' | sed -n "s/^$2=//p" | head -1
