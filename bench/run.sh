@@ -18,6 +18,10 @@
 #                  the cells test keeps the service default
 #   ONLY=""       a regex: run only the tests whose name matches (e.g. ONLY='agg_st|newflow_st',
 #                  ONLY=cf_latency, ONLY=cells, ONLY=load); "" runs everything
+#   PROFILER_LIB=""  path of async-profiler's libasyncProfiler.so: attached (jcmd JVMTI.agent_load) to the service
+#                  for the traffic window of every run with an SSE client, after the monitor is up (a signalling
+#                  profiler during BPF_PROG_LOAD breaks the load); collapsed stacks in profile.TEST.REP.txt
+#   PROFILER_EVENT=cpu  its event (cpu, wall, alloc, ...)
 #   OUT=bench/results/<timestamp>
 #
 # Topology (like the reference's; nothing else is touched, nothing leaves the box):
@@ -50,6 +54,10 @@ CF_DRAIN=${CF_DRAIN:-250ms}
 [[ $CF_DRAIN =~ ^[0-9]+(ms|s)$ ]] || { echo "CF_DRAIN must look like 250ms or 1s" >&2; exit 2; }
 [[ $CF_RING_KB =~ ^[0-9]+$ ]] || { echo "CF_RING_KB must be a number of KiB" >&2; exit 2; }
 ONLY=${ONLY:-}
+PROFILER_LIB=${PROFILER_LIB:-}
+PROFILER_EVENT=${PROFILER_EVENT:-cpu}
+[[ -z $PROFILER_LIB || -f $PROFILER_LIB ]] || { echo "PROFILER_LIB: no such file: $PROFILER_LIB" >&2; exit 2; }
+[[ $PROFILER_EVENT =~ ^[a-z]+$ ]] || { echo "PROFILER_EVENT must be an async-profiler event name" >&2; exit 2; }
 OUT=${OUT:-bench/results/$(date +%Y%m%d-%H%M%S)}
 
 REF_SRC=$ROOT/../shared/perf-baseline
@@ -366,11 +374,19 @@ run_cf() {
 	# the client runs under timeout(1): its CPU is the child's
 	[[ -n $CL_PID ]] && clp=$(cat "/proc/$CL_PID/task/$CL_PID/children" 2>/dev/null) && clp=${clp%% *}
 	[[ -n $clp ]] && cc0=$(proc_ticks "$clp")
+	local prof=""
+	if [[ -n $PROFILER_LIB && -n $CL_PID ]]; then
+		prof=$OUT/profile.$test.$rep.txt
+		# quoted: jcmd would take "start,event=cpu" for a key=value argument of its own
+		timeout 30 jcmd "$SVC_PID" JVMTI.agent_load "$PROFILER_LIB" "\"start,event=$PROFILER_EVENT,interval=1ms,threads\"" \
+			2>&1 | grep -q ERROR && { log "$test: profiler did not start"; prof=""; }
+	fi
 	c0=$(proc_ticks "$SVC_PID")
 	t0=$(now_ns)
 	gen_run "$@"
 	t1=$(now_ns)
 	c1=$(proc_ticks "$SVC_PID")
+	[[ -n $prof ]] && timeout 30 jcmd "$SVC_PID" JVMTI.agent_load "$PROFILER_LIB" "\"stop,collapsed,file=$prof\"" >/dev/null 2>&1
 	[[ -n $clp ]] && cc1=$(proc_ticks "$clp") && clcpu=" client_cpu_pct=$(cpu_pct "$cc0" "$cc1" $((t1 - t0)))"
 	if ((st)); then
 		# shellcheck disable=SC2086
