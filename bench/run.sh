@@ -13,7 +13,7 @@
 #   ST_RATE=50000  new flows/s of the paced bpf_stats windows (*_newflow_paced_st): below what both consumers
 #                  keep up with, so every packet is an insert plus a record (no full table or ring)
 #   LAT_WARMUP=3   seconds of unmeasured traffic at LAT_RATE on the service before its latency tests (0: none)
-#   LAT_OUT=1      the latency client also writes every event's receive time and latency (lat.TEST.REP.txt)
+#   LAT_OUT=1      the latency client also writes every flow.opened's latency, in arrival order (lat.TEST.REP.txt)
 #   JAR=target/quarkus-app/quarkus-run.jar  the service to run (e.g. a copy of another build, for an A/B)
 #   PORT=18080     service port (127.0.0.1)
 #   SVC_CPU=1      CPU the service and the SSE client are pinned to ("" = not pinned); the generator uses CPU 0
@@ -23,6 +23,10 @@
 #                  the cells test keeps the service default
 #   ONLY=""       a regex: run only the tests whose name matches (e.g. ONLY='agg_st|newflow_st',
 #                  ONLY=cf_latency, ONLY=cells, ONLY=load); "" runs everything
+#   PROFILER_LIB=""  path of async-profiler's libasyncProfiler.so: attached (jcmd JVMTI.agent_load) to the service
+#                  for the traffic window of every run with an SSE client, after the monitor is up (a signalling
+#                  profiler during BPF_PROG_LOAD breaks the load); collapsed stacks in profile.TEST.REP.txt
+#   PROFILER_EVENT=cpu  its event (cpu, wall, alloc, ...)
 #   OUT=bench/results/<timestamp>
 #
 # Topology (like the reference's; nothing else is touched, nothing leaves the box):
@@ -57,12 +61,16 @@ CF_DRAIN=${CF_DRAIN:-250ms}
 [[ $CF_DRAIN =~ ^[0-9]+(ms|s)$ ]] || { echo "CF_DRAIN must look like 250ms or 1s" >&2; exit 2; }
 [[ $CF_RING_KB =~ ^[0-9]+$ ]] || { echo "CF_RING_KB must be a number of KiB" >&2; exit 2; }
 ONLY=${ONLY:-}
+PROFILER_LIB=${PROFILER_LIB:-}
+PROFILER_EVENT=${PROFILER_EVENT:-cpu}
+[[ -z $PROFILER_LIB || -f $PROFILER_LIB ]] || { echo "PROFILER_LIB: no such file: $PROFILER_LIB" >&2; exit 2; }
+[[ $PROFILER_EVENT =~ ^[a-z]+$ ]] || { echo "PROFILER_EVENT must be an async-profiler event name" >&2; exit 2; }
 OUT=${OUT:-bench/results/$(date +%Y%m%d-%H%M%S)}
 
 REF_SRC=$ROOT/../shared/perf-baseline
 BUILD=$ROOT/target/bench
 REF=$BUILD/perf-baseline
-FM=$REF/build/flowmon GEN=$REF/build/pbgen PGEN=$BUILD/cfbgen
+FM=$REF/build/flowmon GEN=$REF/build/pbgen PGEN=$BUILD/cfbgen SSEC=$BUILD/sse_client
 JAR=${JAR:-$ROOT/target/quarkus-app/quarkus-run.jar}
 JMH_JAR=$ROOT/bench/jmh/target/benchmarks.jar
 NS_H=cfb-host NS_C=cfb-cell IF_H=cfb-h0 IF_C=cfb-c0 NS_PEER=cfb-kpeer
@@ -105,12 +113,13 @@ if [[ $SKIP_BUILD != 1 ]]; then
 	cp -r "$REF_SRC" "$REF" && rm -rf "$REF/build" "$REF/results" || die "cannot copy the reference"
 	make -s -C "$REF" >/dev/null || die "reference build failed"
 	gcc -O2 -Wall -Wextra -o "$PGEN" bench/src/cfbgen.c || die "cfbgen build failed"
+	gcc -O2 -Wall -Wextra -o "$SSEC" bench/src/sse_client.c -lm || die "sse_client build failed"
 	./mvnw -B -q package -DskipTests </dev/null || die "cellflow build failed"
 	if [[ $SKIP_JMH != 1 ]]; then
 		./mvnw -B -q -f bench/jmh/pom.xml package </dev/null || die "JMH build failed"
 	fi
 fi
-[[ -x $FM && -x $GEN && -x $PGEN ]] || die "reference or cfbgen binaries missing (drop SKIP_BUILD)"
+[[ -x $FM && -x $GEN && -x $PGEN && -x $SSEC ]] || die "reference, cfbgen or sse_client binaries missing (drop SKIP_BUILD)"
 [[ -f $JAR ]] || die "$JAR missing (drop SKIP_BUILD)"
 [[ $SKIP_JMH == 1 || -f $JMH_JAR ]] || die "$JMH_JAR missing (drop SKIP_BUILD)"
 mkdir -p "$OUT" || die "cannot create $OUT"
@@ -354,8 +363,8 @@ run_cf() {
 		CL_OUT=$OUT/client.$test.$rep.txt
 		local clpin=()
 		[[ -n $SVC_CPU ]] && clpin=(taskset -c "$SVC_CPU")
-		"${clpin[@]}" timeout $((DUR + 60)) python3 "$ROOT/bench/sse_client.py" --url "$BASE/cells/$id/flows" \
-			--mode "$mode" --max-seconds $((DUR + 50)) ${LAT_OUT:+--out $OUT/lat.$test.$rep.txt} >"$CL_OUT" 2>&1 &
+FM=$REF/build/flowmon GEN=$REF/build/pbgen PGEN=$BUILD/cfbgen SSEC=$BUILD/sse_client
+JAR=${JAR:-$ROOT/target/quarkus-app/quarkus-run.jar}
 		CL_PID=$!
 		PIDS+=("$CL_PID")
 		for i in $(seq 1 100); do grep -q READY "$CL_OUT" && break; sleep 0.05; done
@@ -370,11 +379,24 @@ run_cf() {
 	fi
 	local dr0 dr1
 	dr0=$(cf_drain_metrics)
+	local clp="" cc0=0 cc1 clcpu=""
+	# the client runs under timeout(1): its CPU is the child's
+	[[ -n $CL_PID ]] && clp=$(cat "/proc/$CL_PID/task/$CL_PID/children" 2>/dev/null) && clp=${clp%% *}
+	[[ -n $clp ]] && cc0=$(proc_ticks "$clp")
+	local prof=""
+	if [[ -n $PROFILER_LIB && -n $CL_PID ]]; then
+		prof=$OUT/profile.$test.$rep.txt
+		# quoted: jcmd would take "start,event=cpu" for a key=value argument of its own
+		timeout 30 jcmd "$SVC_PID" JVMTI.agent_load "$PROFILER_LIB" "\"start,event=$PROFILER_EVENT,interval=1ms,threads\"" \
+			2>&1 | grep -q ERROR && { log "$test: profiler did not start"; prof=""; }
+	fi
 	c0=$(proc_ticks "$SVC_PID")
 	t0=$(now_ns)
 	gen_run "$@"
 	t1=$(now_ns)
 	c1=$(proc_ticks "$SVC_PID")
+	[[ -n $prof ]] && timeout 30 jcmd "$SVC_PID" JVMTI.agent_load "$PROFILER_LIB" "\"stop,collapsed,file=$prof\"" >/dev/null 2>&1
+	[[ -n $clp ]] && cc1=$(proc_ticks "$clp") && clcpu=" client_cpu_pct=$(cpu_pct "$cc0" "$cc1" $((t1 - t0)))"
 	if ((st)); then
 		# shellcheck disable=SC2086
 		rt1=$(bpf_rt $ids)
@@ -416,7 +438,7 @@ run_cf() {
 	fi
 	extra="$extra $(awk -v a="$dr0" -v b="$dr1" 'BEGIN { split(a, x, " "); split(b, y, " "); n = y[1] - x[1];
 		printf "drained=%d drain_us_per_1k=%s", n, (n > 0 ? sprintf("%.1f", (y[2] - x[2]) * 1e9 / n) : "") }')"
-	echo "rep=$rep test=$test $gen cpu_pct=$(cpu_pct "$c0" "$c1" $((t1 - t0))) $ns $ctr $cl drops=$drops$extra" >>"$RAW"
+	echo "rep=$rep test=$test $gen cpu_pct=$(cpu_pct "$c0" "$c1" $((t1 - t0)))$clcpu $ns $ctr $cl drops=$drops$extra" >>"$RAW"
 }
 last_field() { # test key -> value from the last raw line of that test
 	grep " test=$1 " "$RAW" | tail -1 | tr ' ' '\n' | sed -n "s/^$2=//p" | head -1

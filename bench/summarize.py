@@ -107,6 +107,8 @@ row("new flows: events/s delivered at max rate (SSE client / flowmon)", vals("cf
 row("new flows: drops at max rate", vals("cf_newflow", "drops"), vals("ref_newflow_wb", "drops"), "{:.0f}")
 row("new flows: consumer CPU % at max rate (service / flowmon)", vals("cf_newflow", "cpu_pct"),
     vals("ref_newflow_wb", "cpu_pct"), "{:.1f}")
+row("new flows: SSE client CPU % at max rate (same CPU as the service)", vals("cf_newflow", "client_cpu_pct"), [],
+    "{:.1f}")
 row("new flows/s delivered with 0 drops", vals("cf_zero_drop", "ev_per_s"), vals("ref_zero_drop", "ev_per_s"),
     "{:.0f}", "≥ 0.95× ref", lambda c, r, q: q >= 0.95)
 row("consumer CPU % at that rate", vals("cf_zero_drop", "cpu"), vals("ref_zero_drop", "cpu"), "{:.1f}",
