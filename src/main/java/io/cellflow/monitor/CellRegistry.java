@@ -89,8 +89,9 @@ public class CellRegistry {
         drainTime = Timer.builder("cellflow.drain").description("time to drain every cell's flow table once")
                 .register(meters);
         long drainEvery = Math.max(100, config.flows().drainInterval().toMillis());
-        // a round's events spread over half the interval; at a fixed rate, so pacing does not stretch the interval
-        drainPacer = new DrainPacer(TimeUnit.MILLISECONDS.toNanos(drainEvery) / 2);
+        // a round's events spread over half the interval (unless a filling table waits for an early drain); at a
+        // fixed rate, so pacing does not stretch the interval
+        drainPacer = new DrainPacer(TimeUnit.MILLISECONDS.toNanos(drainEvery) / 2, drains::earlyWaiting);
         drains.everyAtFixedRate(drainEvery, this::drainAll);
         housekeeping.scheduleWithFixedDelay(this::reportKernelLosses, 1, 1, TimeUnit.SECONDS);
         long beat = Math.max(1, config.stream().heartbeat().toMillis());

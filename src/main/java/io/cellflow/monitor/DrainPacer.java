@@ -1,6 +1,7 @@
 package io.cellflow.monitor;
 
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 
@@ -29,20 +30,34 @@ final class DrainPacer {
     private final long budgetNanos;
     private final LongSupplier clock;
     private final LongConsumer park;
+    private final BooleanSupplier hurry;
     private long deadline;
     private int gapsThisRound;
     private int gapsLastRound;
 
     /** @param budgetNanos how long the paced part of one round may take; 0 disables pacing */
     DrainPacer(long budgetNanos) {
-        this(budgetNanos, System::nanoTime, LockSupport::parkNanos);
+        this(budgetNanos, () -> false);
+    }
+
+    /**
+     * @param hurry true while an early drain waits behind this round on the drain thread: a cell's flow table is
+     *     filling, so the round stops pacing and ends as fast as it can
+     */
+    DrainPacer(long budgetNanos, BooleanSupplier hurry) {
+        this(budgetNanos, System::nanoTime, LockSupport::parkNanos, hurry);
     }
 
     /** With its own clock and way of waiting (tests). */
     DrainPacer(long budgetNanos, LongSupplier clock, LongConsumer park) {
+        this(budgetNanos, clock, park, () -> false);
+    }
+
+    DrainPacer(long budgetNanos, LongSupplier clock, LongConsumer park, BooleanSupplier hurry) {
         this.budgetNanos = Math.max(0, budgetNanos);
         this.clock = clock;
         this.park = park;
+        this.hurry = hurry;
     }
 
     /** A drain round over every cell starts. */
@@ -73,7 +88,7 @@ final class DrainPacer {
         }
         gapsThisRound++;
         long left = deadline - clock.getAsLong();
-        if (left <= 0) {
+        if (left <= 0 || hurry.getAsBoolean()) {
             return;
         }
         long gaps = Math.max(chunksLeft, gapsLastRound - gapsThisRound + 1);

@@ -6,6 +6,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 
 /**
@@ -17,6 +18,7 @@ import org.jboss.logging.Logger;
 public class FlowDrains {
     private static final Logger LOG = Logger.getLogger(FlowDrains.class);
 
+    private final AtomicInteger earlyWaiting = new AtomicInteger();
     private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "cellflow-drain");
         t.setDaemon(true);
@@ -35,8 +37,10 @@ public class FlowDrains {
      * Queues one early drain of a cell; {@code done} runs after it, or right away if the service is shutting down.
      */
     void early(Runnable drain, Runnable done) {
+        earlyWaiting.incrementAndGet();
         try {
             thread.execute(() -> {
+                earlyWaiting.decrementAndGet();
                 try {
                     drain.run();
                 } catch (RuntimeException e) {
@@ -46,8 +50,14 @@ public class FlowDrains {
                 }
             });
         } catch (RejectedExecutionException shuttingDown) {
+            earlyWaiting.decrementAndGet();
             done.run();
         }
+    }
+
+    /** Whether an early drain waits for the drain running now: a paced round should then stop pacing. */
+    boolean earlyWaiting() {
+        return earlyWaiting.get() > 0;
     }
 
     @PreDestroy

@@ -61,4 +61,16 @@ class DrainPacerTest {
         slow.betweenChunks(1);
         assertEquals(List.of(DrainPacer.MAX_GAP_NANOS), parks);
     }
+
+    @Test
+    void anEarlyDrainWaitingEndsThePacing() {
+        boolean[] waiting = {false};
+        DrainPacer hurried = new DrainPacer(100_000, () -> now, parks::add, () -> waiting[0]);
+        hurried.beginRound();
+        hurried.betweenChunks(3);
+        waiting[0] = true; // a cell's table passed its pressure mark: its early drain is queued behind this round
+        hurried.betweenChunks(2);
+        hurried.betweenChunks(1);
+        assertEquals(1, parks.size(), "only the gap before the early drain was queued");
+    }
 }
