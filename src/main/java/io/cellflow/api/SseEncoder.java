@@ -5,13 +5,18 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.SerializableString;
 import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cellflow.flow.Decision;
+import io.cellflow.flow.Direction;
+import io.cellflow.flow.FlowKind;
 import io.cellflow.flow.NetworkFlowDecision;
 import io.cellflow.monitor.StreamItem;
 import io.vertx.core.buffer.Buffer;
 import jakarta.inject.Singleton;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.Predicate;
 
@@ -19,18 +24,25 @@ import java.util.function.Predicate;
  * Writes stream items as Server-Sent Events frames, a whole batch into one buffer: a flow is {@code id:SEQUENCE}
  * (all-cells stream: {@code id:CELL:SEQUENCE}), {@code event:KIND}, {@code data:} one NetworkFlowDecision and a blank
  * line; a {@code lost} notice has no id and {@code data:{"missed":N,"cause":"..."}}; a heartbeat is the comment
- * {@code :heartbeat}. One JSON generator per batch writes straight into the buffer: no String per event. A
- * decision is written field by field through the streaming API, the same bytes the application's ObjectMapper makes
- * of it (snake_case, absent fields omitted, {@code protocol} always; SseEncoderTest compares the two) without
- * databind's per-value setup and reflective accessor calls, which were a quarter of the event loop's time at
- * 50k events/s. Thread-safe.
+ * {@code :heartbeat}. The bytes of a decision are the application's ObjectMapper's (snake_case, absent fields
+ * omitted, {@code protocol} always; SseEncoderTest compares them). No String per event.
+ *
+ * <p>Two writers make them. {@link SseFrames} writes bytes straight into an array and asks the mapper only for
+ * strings with characters it escapes: used when, at start-up, it writes the mapper's bytes for probe decisions.
+ * Otherwise (a mapper configured to quote numbers, say) the mapper's own generator writes field by field through
+ * the streaming API, still without databind's per-value setup. Thread-safe.
  */
 @Singleton
 class SseEncoder {
     private final JsonFactory json;
+    /** Per ASCII character: written unchanged inside a JSON string by this factory. */
+    private final boolean[] plain;
+    private final boolean direct;
 
     SseEncoder(ObjectMapper mapper) {
         this.json = mapper.getFactory();
+        this.plain = plainCharacters(json);
+        this.direct = directWriterMatches(mapper);
     }
 
     /**
@@ -39,6 +51,27 @@ class SseEncoder {
      * @return the frames, or null when no item passed the filter
      */
     Buffer encode(List<StreamItem> items, Predicate<StreamItem> filter, boolean allCells) {
+        return direct ? encodeDirect(items, filter, allCells) : encodeWithGenerator(items, filter, allCells);
+    }
+
+    private Buffer encodeDirect(List<StreamItem> items, Predicate<StreamItem> filter, boolean allCells) {
+        SseFrames frames = new SseFrames(plain, this::quote, items.size());
+        for (StreamItem item : items) {
+            if (!filter.test(item)) {
+                continue;
+            }
+            if (item instanceof StreamItem.Flow f) {
+                frames.flow(f, allCells);
+            } else if (item instanceof StreamItem.Lost lost) {
+                frames.lost(lost);
+            } else {
+                frames.heartbeat();
+            }
+        }
+        return frames.toBuffer();
+    }
+
+    Buffer encodeWithGenerator(List<StreamItem> items, Predicate<StreamItem> filter, boolean allCells) {
         Buffer buffer = Buffer.buffer(Math.min(items.size() * 512, 1 << 18));
         try (JsonGenerator g = json.createGenerator(new BufferOutput(buffer))) {
             g.setRootValueSeparator(null); // frames, not a sequence of JSON values
@@ -51,6 +84,66 @@ class SseEncoder {
             throw new UncheckedIOException("encoding into memory failed", e);
         }
         return buffer.length() == 0 ? null : buffer;
+    }
+
+    /** Whether the direct writer was chosen (see the class comment). */
+    boolean direct() {
+        return direct;
+    }
+
+    /** The factory's bytes for one string value, quotes included. */
+    private byte[] quote(String s) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(s.length() + 16);
+        try (JsonGenerator g = json.createGenerator(out)) {
+            g.writeString(s);
+        } catch (IOException e) {
+            throw new UncheckedIOException("encoding into memory failed", e);
+        }
+        return out.toByteArray();
+    }
+
+    private static boolean[] plainCharacters(JsonFactory json) {
+        boolean[] plain = new boolean[128];
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (char c = 0x20; c < 0x7f; c++) {
+            out.reset();
+            try (JsonGenerator g = json.createGenerator(out)) {
+                g.writeString(String.valueOf(c));
+            } catch (IOException e) {
+                throw new UncheckedIOException("encoding into memory failed", e);
+            }
+            byte[] b = out.toByteArray();
+            plain[c] = b.length == 3 && b[0] == '"' && b[1] == c && b[2] == '"';
+        }
+        return plain;
+    }
+
+    /**
+     * The direct writer against the generator and the mapper, on decisions with every field set and with every
+     * optional one absent, next to a notice and a heartbeat.
+     */
+    private boolean directWriterMatches(ObjectMapper mapper) {
+        NetworkFlowDecision full = new NetworkFlowDecision(NetworkFlowDecision.SCHEMA_VERSION, "c-1", "run-1",
+                "p-1", Direction.EGRESS, Decision.DENY, "ebpf_tc_drop", "rule:1", "198.18.0.1", 40000, "2001:db8::1",
+                53, "udp", 1L, -60L, "sha256:ab", "k-1", "kid-1", "c\u00e9ll \"q\"\n", "2026-01-01T00:00:00.000000001Z");
+        NetworkFlowDecision sparse = new NetworkFlowDecision(null, null, null, null, null, null, null, null, null,
+                null, null, null, null, null, null, null, null, null, null, null);
+        try {
+            for (NetworkFlowDecision d : List.of(full, sparse)) {
+                List<StreamItem> items = List.of(new StreamItem.Flow(Long.MAX_VALUE, FlowKind.OPENED, d),
+                        new StreamItem.Lost(3, StreamItem.Lost.SLOW_CLIENT), StreamItem.Heartbeat.INSTANCE);
+                Buffer direct = encodeDirect(items, item -> true, false);
+                String flow = "id:" + Long.MAX_VALUE + "\nevent:flow.opened\ndata:"
+                        + new String(mapper.writeValueAsBytes(d), StandardCharsets.UTF_8) + "\n\n";
+                if (!direct.equals(encodeWithGenerator(items, item -> true, false))
+                        || !direct.toString(StandardCharsets.UTF_8).startsWith(flow)) {
+                    return false;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+        return true;
     }
 
     private void write(JsonGenerator g, StreamItem item, boolean allCells) throws IOException {

@@ -1,7 +1,9 @@
 package io.cellflow.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -83,6 +85,77 @@ class SseEncoderTest {
             }
             assertEquals(JSON.writeValueAsString(d), out.toString(), d.toString());
         }
+    }
+
+    @Test
+    void theDirectWriterMakesTheObjectMappersBytesForRandomDecisions() throws Exception {
+        assertTrue(encoder.direct());
+        java.util.Random r = new java.util.Random(7);
+        for (int i = 0; i < 2000; i++) {
+            NetworkFlowDecision d = randomDecision(r);
+            long seq = r.nextBoolean() ? r.nextInt(1000) : r.nextLong();
+            FlowKind kind = FlowKind.values()[r.nextInt(FlowKind.values().length)];
+            String expected = "id:" + seq + "\nevent:" + kind.sseName() + "\ndata:" + bytes(JSON, d) + "\n\n";
+            List<StreamItem> items = List.of(new StreamItem.Flow(seq, kind, d));
+            assertEquals(expected, encode(items, false), d.toString());
+            assertEquals(encoder.encodeWithGenerator(items, item -> true, false), encoder.encode(items, item -> true,
+                    false));
+        }
+    }
+
+    @Test
+    void constantFieldsAreWrittenAgainForEveryEventOfABatch() throws Exception {
+        NetworkFlowDecision a = decision("c-1", 1, "udp");
+        NetworkFlowDecision b = new NetworkFlowDecision("1.0.0", "c-1", "run-2", "d-2", Direction.INGRESS,
+                Decision.DENY, "ebpf_tc_drop", "rule:2", "198.18.0.2", 2, "198.18.0.3", 3, "tcp", 2L, 120L, "sha256:x",
+                null, null, a.correlationId(), a.observedAt());
+        List<StreamItem> items = List.of(new StreamItem.Flow(1, FlowKind.OPENED, a),
+                new StreamItem.Flow(2, FlowKind.OPENED, b), new StreamItem.Flow(3, FlowKind.UPDATED, a));
+        assertEquals("id:1\nevent:flow.opened\ndata:" + JSON.writeValueAsString(a) + "\n\n"
+                + "id:2\nevent:flow.opened\ndata:" + JSON.writeValueAsString(b) + "\n\n"
+                + "id:3\nevent:flow.updated\ndata:" + JSON.writeValueAsString(a) + "\n\n", encode(items, false));
+    }
+
+    @Test
+    void aMapperThatEscapesMoreStillGetsItsOwnBytes() throws Exception {
+        ObjectMapper ascii = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+                .configure(com.fasterxml.jackson.core.json.JsonWriteFeature.ESCAPE_NON_ASCII.mappedFeature(), true);
+        ObjectMapper quotedNumbers = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+                .configure(com.fasterxml.jackson.core.json.JsonWriteFeature.WRITE_NUMBERS_AS_STRINGS.mappedFeature(),
+                        true);
+        SseEncoder escaping = new SseEncoder(ascii);
+        SseEncoder quoting = new SseEncoder(quotedNumbers);
+        assertTrue(escaping.direct()); // non-ASCII text goes through the mapper's quoting anyway
+        assertFalse(quoting.direct()); // numbers are not what the direct writer writes: the generator does it all
+        java.util.Random r = new java.util.Random(11);
+        for (int i = 0; i < 500; i++) {
+            NetworkFlowDecision d = randomDecision(r);
+            List<StreamItem> items = List.of(new StreamItem.Flow(i, FlowKind.CLOSED, d));
+            assertEquals("id:" + i + "\nevent:flow.closed\ndata:" + bytes(ascii, d) + "\n\n",
+                    escaping.encode(items, item -> true, false).toString(StandardCharsets.UTF_8));
+            assertEquals("id:" + i + "\nevent:flow.closed\ndata:" + bytes(quotedNumbers, d) + "\n\n",
+                    quoting.encode(items, item -> true, false).toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    /**
+     * The mapper's bytes on a byte sink, as the wire had them from the generator: UTF-8 output escapes a surrogate
+     * pair as two {@code \\u} escapes, where writeValueAsString keeps the characters.
+     */
+    private static String bytes(ObjectMapper mapper, Object value) throws Exception {
+        return new String(mapper.writeValueAsBytes(value), StandardCharsets.UTF_8);
+    }
+
+    private static NetworkFlowDecision randomDecision(java.util.Random r) {
+        String[] texts = {null, "", "a", "c\u00e9ll \"q\"\n\t\u0001", "198.18.0.1", "\ud83d\ude00", "back\\slash/",
+            "\u007f\u0080\u07ff\u0800\uffff"};
+        return new NetworkFlowDecision(pick(r, texts), pick(r, texts), pick(r, texts), pick(r, texts),
+                r.nextBoolean() ? null : Direction.values()[r.nextInt(Direction.values().length)],
+                r.nextBoolean() ? null : Decision.values()[r.nextInt(Decision.values().length)], pick(r, texts),
+                pick(r, texts), pick(r, texts), r.nextBoolean() ? null : r.nextInt(65536), pick(r, texts),
+                r.nextBoolean() ? null : r.nextInt(), pick(r, texts), r.nextBoolean() ? null : r.nextLong(),
+                r.nextBoolean() ? null : (r.nextBoolean() ? Long.MIN_VALUE : Long.MAX_VALUE), pick(r, texts),
+                pick(r, texts), pick(r, texts), pick(r, texts), pick(r, texts));
     }
 
     private static String pick(java.util.Random r, String[] texts) {

@@ -1,0 +1,260 @@
+package io.cellflow.api;
+
+import io.cellflow.flow.NetworkFlowDecision;
+import io.cellflow.monitor.StreamItem;
+import io.netty.buffer.Unpooled;
+import io.vertx.core.buffer.Buffer;
+import java.nio.charset.StandardCharsets;
+import java.util.function.Function;
+
+/**
+ * One batch of SSE frames written straight into a byte array: the hot path of every stream (a quarter of the
+ * service's CPU went to Jackson's generator here at the generator's max rate). The bytes are the application's
+ * ObjectMapper's (SseEncoder checks that against the mapper before it uses this writer; SseEncoderTest compares
+ * both on random decisions): field names are constants, numbers plain decimals, and a string made only of the
+ * characters the mapper writes unchanged is copied as it is; any other string goes through the mapper's own
+ * encoder ({@code quote}).
+ *
+ * <p>Most of a decision is the same for every event of a monitor run (schema version, cell, run, reason code,
+ * protocol, policy digest, keys, correlation id): those fields are the same String objects event after event, so
+ * each keeps its last encoded bytes and an identical reference is one array copy. One instance per batch; not
+ * thread-safe.
+ */
+final class SseFrames {
+    /** A decision's frame is about 430 bytes with IPv4 addresses, 480 with IPv6. */
+    private static final int FRAME_ESTIMATE = 512;
+
+    private static final byte[] ID = ascii("id:");
+    private static final byte[] EVENT = ascii("\nevent:");
+    private static final byte[] DATA = ascii("\ndata:");
+    private static final byte[] END = ascii("\n\n");
+    private static final byte[] LOST = ascii("event:lost\ndata:{\"missed\":");
+    private static final byte[] CAUSE = ascii(",\"cause\":");
+    private static final byte[] LOST_END = ascii("}\n\n");
+    private static final byte[] HEARTBEAT = ascii(":heartbeat\n\n");
+    private static final byte[] NULL = ascii("null");
+
+    /** Field slots, in NetworkFlowDecision's @JsonPropertyOrder; the string ones also index the caches. */
+    private static final int SCHEMA_VERSION = 0, CELL_ID = 1, RUN_ID = 2, DECISION_ID = 3, DIRECTION = 4,
+            DECISION = 5, REASON_CODE = 6, NFT_RULE_REF = 7, SRC_ADDR = 8, DST_ADDR = 9, PROTOCOL = 10,
+            POLICY_DIGEST = 11, KEYSET_ID = 12, ISSUER_KID = 13, CORRELATION_ID = 14, OBSERVED_AT = 15,
+            STRING_SLOTS = 16;
+    /** {@code "name":} per string slot, and the numeric fields'. */
+    private static final byte[][] NAMES = names("schema_version", "cell_id", "run_id", "decision_id", "direction",
+            "decision", "reason_code", "nft_rule_ref", "src_addr", "dst_addr", "protocol", "policy_digest",
+            "keyset_id", "issuer_kid", "correlation_id", "observed_at");
+    private static final byte[] SRC_PORT = name("src_port"), DST_PORT = name("dst_port"),
+            PACKET_COUNT = name("packet_count"), BYTE_COUNT = name("byte_count");
+
+    private final boolean[] plain;
+    private final Function<String, byte[]> quote;
+    private final String[] lastValue = new String[STRING_SLOTS];
+    private final byte[][] lastBytes = new byte[STRING_SLOTS][];
+    private byte[] buf;
+    private int len;
+    private boolean firstField;
+
+    /**
+     * @param plain per ASCII character: whether the mapper writes it inside a string as it is
+     * @param quote the mapper's encoding of a string value, quotes included
+     */
+    SseFrames(boolean[] plain, Function<String, byte[]> quote, int items) {
+        this.plain = plain;
+        this.quote = quote;
+        this.buf = new byte[Math.max(64, Math.min(items, 1 << 10) * FRAME_ESTIMATE)];
+    }
+
+    /** The frames so far, or null when there are none; wraps the array (no copy): call once, at the end. */
+    Buffer toBuffer() {
+        return len == 0 ? null : Buffer.buffer(Unpooled.wrappedBuffer(buf, 0, len));
+    }
+
+    void flow(StreamItem.Flow f, boolean allCells) {
+        put(ID);
+        if (allCells) {
+            string(f.decision().cellId());
+            put((byte) ':');
+        }
+        decimal(f.sequence());
+        put(EVENT);
+        string(f.kind().sseName());
+        put(DATA);
+        decision(f.decision());
+        put(END);
+    }
+
+    void lost(StreamItem.Lost lost) {
+        put(LOST);
+        decimal(lost.missed());
+        put(CAUSE);
+        quoted(lost.cause());
+        put(LOST_END);
+    }
+
+    void heartbeat() {
+        put(HEARTBEAT);
+    }
+
+    /** NetworkFlowDecision's JSON: null fields left out except protocol. */
+    private void decision(NetworkFlowDecision d) {
+        put((byte) '{');
+        firstField = true;
+        field(SCHEMA_VERSION, d.schemaVersion(), true);
+        field(CELL_ID, d.cellId(), true);
+        field(RUN_ID, d.runId(), true);
+        field(DECISION_ID, d.decisionId(), false);
+        field(DIRECTION, d.direction() == null ? null : d.direction().json(), true);
+        field(DECISION, d.decision() == null ? null : d.decision().json(), true);
+        field(REASON_CODE, d.reasonCode(), true);
+        field(NFT_RULE_REF, d.nftRuleRef(), false);
+        field(SRC_ADDR, d.srcAddr(), false);
+        if (d.srcPort() != null) {
+            number(SRC_PORT, d.srcPort());
+        }
+        field(DST_ADDR, d.dstAddr(), false);
+        if (d.dstPort() != null) {
+            number(DST_PORT, d.dstPort());
+        }
+        if (d.protocol() == null) {
+            name(NAMES[PROTOCOL]);
+            put(NULL);
+        } else {
+            field(PROTOCOL, d.protocol(), true);
+        }
+        if (d.packetCount() != null) {
+            number(PACKET_COUNT, d.packetCount());
+        }
+        if (d.byteCount() != null) {
+            number(BYTE_COUNT, d.byteCount());
+        }
+        field(POLICY_DIGEST, d.policyDigest(), true);
+        field(KEYSET_ID, d.keysetId(), true);
+        field(ISSUER_KID, d.issuerKid(), true);
+        field(CORRELATION_ID, d.correlationId(), true);
+        field(OBSERVED_AT, d.observedAt(), false);
+        put((byte) '}');
+    }
+
+    /** @param steady the same String object event after event: keep its bytes for the next one */
+    private void field(int slot, String value, boolean steady) {
+        if (value == null) {
+            return;
+        }
+        name(NAMES[slot]);
+        if (value == lastValue[slot]) {
+            put(lastBytes[slot]);
+            return;
+        }
+        int from = len;
+        quoted(value);
+        if (steady) {
+            lastValue[slot] = value;
+            lastBytes[slot] = java.util.Arrays.copyOfRange(buf, from, len);
+        }
+    }
+
+    private void name(byte[] name) {
+        if (firstField) {
+            firstField = false;
+        } else {
+            put((byte) ',');
+        }
+        put(name);
+    }
+
+    private void number(byte[] name, long value) {
+        name(name);
+        decimal(value);
+    }
+
+    /** A JSON string: copied when every character is plain, else the mapper's encoding. */
+    private void quoted(String s) {
+        int n = s.length();
+        ensure(n + 2);
+        int start = len;
+        byte[] b = buf;
+        int p = start;
+        b[p++] = '"';
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= 128 || !plain[c]) {
+                len = start;
+                put(quote.apply(s));
+                return;
+            }
+            b[p++] = (byte) c;
+        }
+        b[p++] = '"';
+        len = p;
+    }
+
+    /** Text on a frame line, as it is (an event name, a cell id): UTF-8, as the generator's writeRaw wrote it. */
+    private void string(String s) {
+        int n = s.length();
+        ensure(n);
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= 128) { // not from MonitorInputs' pattern or a FlowKind: the general case
+                len -= i;
+                put(s.getBytes(StandardCharsets.UTF_8));
+                return;
+            }
+            buf[len++] = (byte) c;
+        }
+    }
+
+    private void decimal(long v) {
+        ensure(20);
+        if (v < 0) {
+            if (v == Long.MIN_VALUE) {
+                put(ascii(Long.toString(v)));
+                return;
+            }
+            buf[len++] = '-';
+            v = -v;
+        }
+        int digits = 1;
+        for (long t = v; t >= 10; t /= 10) {
+            digits++;
+        }
+        int p = len + digits;
+        len = p;
+        do {
+            buf[--p] = (byte) ('0' + (int) (v % 10));
+            v /= 10;
+        } while (v != 0);
+    }
+
+    private void put(byte b) {
+        ensure(1);
+        buf[len++] = b;
+    }
+
+    private void put(byte[] b) {
+        ensure(b.length);
+        System.arraycopy(b, 0, buf, len, b.length);
+        len += b.length;
+    }
+
+    private void ensure(int n) {
+        if (len + n > buf.length) {
+            buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, len + n));
+        }
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static byte[] name(String name) {
+        return ascii("\"" + name + "\":");
+    }
+
+    private static byte[][] names(String... names) {
+        byte[][] out = new byte[names.length][];
+        for (int i = 0; i < names.length; i++) {
+            out[i] = name(names[i]);
+        }
+        return out;
+    }
+}
