@@ -11,6 +11,7 @@ import io.cellflow.config.CellflowConfig;
 import io.cellflow.flow.FlowRecord;
 import io.cellflow.flow.FlowRecordCodec;
 import io.cellflow.flow.MalformedRecordException;
+import io.cellflow.memory.NativeBytes;
 import io.cellflow.policy.Policy;
 import io.cellflow.policy.PolicyTables;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -146,9 +147,9 @@ public class EbpfBackend {
         }
 
         @Override
-        public void accept(java.nio.ByteBuffer data, int offset, int length) {
+        public void accept(NativeBytes data) {
             try {
-                ledger.sighted(FlowRecordCodec.decodeInto(data, offset, length, record));
+                ledger.sighted(FlowRecordCodec.decodeInto(data, record));
             } catch (MalformedRecordException e) {
                 if (malformed.incrementAndGet() == 1) {
                     LOG.errorf("cell %s: %s (further malformed records are counted, not logged)", cellId,
