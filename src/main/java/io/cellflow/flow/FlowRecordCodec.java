@@ -9,9 +9,10 @@ import java.nio.ByteOrder;
  * Decodes {@code struct cf_flow_event} records (bpf/cellflow.h) as the kernel wrote them into the ring buffer:
  * counters in host byte order, addresses and ports in network order.
  *
- * <p>Stateless and thread-safe. The buffer's own byte order and position are ignored: every read is absolute and
- * picks its order explicitly, so the same codec reads an mmap'd ring page or a test array. Addresses are read
- * as longs ({@link IpAddr}): decoding a record allocates the {@link FlowEvent} and nothing else.
+ * <p>Stateless and thread-safe. Ring records are read in place through a {@link NativeBytes} window (the mapped
+ * ring, or a test's direct buffer); drained map keys and values from a {@link ByteBuffer}, whose own byte order
+ * and position are ignored (every read is absolute and picks its order explicitly). Addresses are read as longs
+ * ({@link IpAddr}): decoding a record allocates the {@link FlowEvent} and nothing else.
  */
 public final class FlowRecordCodec {
     private static final ByteOrder HOST = ByteOrder.nativeOrder();
