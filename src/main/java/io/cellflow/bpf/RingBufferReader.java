@@ -1,10 +1,9 @@
 package io.cellflow.bpf;
 
 import com.kenai.jffi.MemoryIO;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
+import io.cellflow.memory.NativeBytes;
+import io.cellflow.memory.NativeMemory;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import jnr.ffi.Pointer;
 
 /**
@@ -21,10 +20,12 @@ import jnr.ffi.Pointer;
  * offset in the data area.
  *
  * <p>Ordering: positions and headers are read with acquire semantics and the consumer position is published with
- * release semantics (VarHandle views over the mapped memory), matching the kernel's smp_load_acquire /
- * smp_store_release pairs. Not thread-safe: one reader thread (the poller) per ring. Nothing is allocated per
- * record (the scratch buffer grows at most a few times over the reader's life); the sink gets a slice of the
- * mapped memory, or of the scratch buffer for a wrapped record, valid only during the call.
+ * release semantics ({@link NativeMemory}, by address: a {@code DirectByteBuffer} or VarHandle view checks bounds
+ * and byte order on every access), matching the kernel's smp_load_acquire / smp_store_release pairs. Not
+ * thread-safe: one reader thread (the poller) per ring. Nothing is allocated per record (the scratch buffer grows
+ * at most a few times over the reader's life); the sink gets one reused {@link NativeBytes} window onto the
+ * record in the mapping, or in the scratch buffer for a wrapped record, valid only during the call. A header's
+ * length is checked against the ring before the window is set, so a window never reaches outside the mapping.
  */
 public final class RingBufferReader implements AutoCloseable {
     static final int BUSY_BIT = 1 << 31;
@@ -35,19 +36,14 @@ public final class RingBufferReader implements AutoCloseable {
     /** First size of the scratch buffer for wrapped records (a flow record is 72 bytes). */
     private static final int SCRATCH_MIN = 256;
 
-    private static final VarHandle LONG =
-            MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
-    private static final VarHandle INT =
-            MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.nativeOrder());
-
     /**
-     * Receives one record: {@code length} bytes at {@code offset} of {@code data}. A drain that finds records
+     * Receives one record: a window onto its payload, valid only during the call. A drain that finds records
      * brackets them with {@link #beginBatch()} and {@link #endBatch()} (always called, also when a record throws),
      * so a sink can take a lock once per batch instead of once per record.
      */
     @FunctionalInterface
     public interface RecordSink {
-        void accept(ByteBuffer data, int offset, int length);
+        void accept(NativeBytes record);
 
         default void beginBatch() {}
 
@@ -55,13 +51,17 @@ public final class RingBufferReader implements AutoCloseable {
     }
 
     private final Runnable unmap;
-    private final ByteBuffer consumerPage;
-    private final ByteBuffer producer; // producer page + the data area once
-    private final int dataStart;
+    private final Object mappings; // the buffers over the pages, kept reachable while we read them by address
+    private final long consumerAddr;
+    private final long producerAddr;
+    private final long dataAddr;
     private final long mask;
     private final int ringBytes;
+    private final int maxPayload;
+    private final NativeBytes record = new NativeBytes();
     private long consumerPos;
     private ByteBuffer scratch; // a wrapped record, copied contiguous; null until the first one
+    private long scratchAddr;
     private boolean closed;
 
     RingBufferReader(ByteBuffer consumerPage, ByteBuffer producer, int pageSize, int ringBytes, Runnable unmap) {
@@ -72,13 +72,18 @@ public final class RingBufferReader implements AutoCloseable {
             throw new IllegalArgumentException("producer mapping shorter than a page + the data area: "
                     + producer.capacity());
         }
-        this.consumerPage = consumerPage.order(ByteOrder.nativeOrder());
-        this.producer = producer.order(ByteOrder.nativeOrder());
-        this.dataStart = pageSize;
+        if (consumerPage.capacity() < Long.BYTES) {
+            throw new IllegalArgumentException("consumer mapping shorter than a position");
+        }
+        this.mappings = new ByteBuffer[] {consumerPage, producer};
+        this.consumerAddr = NativeMemory.address(consumerPage);
+        this.producerAddr = NativeMemory.address(producer);
+        this.dataAddr = producerAddr + pageSize;
         this.mask = ringBytes - 1L;
         this.ringBytes = ringBytes;
+        this.maxPayload = ringBytes - HEADER_SIZE;
         this.unmap = unmap;
-        this.consumerPos = (long) LONG.getAcquire(this.consumerPage, 0);
+        this.consumerPos = NativeMemory.getLongAcquire(consumerAddr);
     }
 
     /** Maps the ring of a loaded {@code BPF_MAP_TYPE_RINGBUF} map. */
@@ -107,7 +112,8 @@ public final class RingBufferReader implements AutoCloseable {
 
     /**
      * Hands every complete record to {@code sink}, in order, and gives the space back to the kernel. Stops at a
-     * record the kernel is still writing, or after {@code budget} records.
+     * record the kernel is still writing, at a header whose length no record of this ring can have (it is not
+     * consumed, so nothing past it is read), or after {@code budget} records.
      *
      * @return the number of records delivered (discarded ones are skipped and not counted)
      */
@@ -115,8 +121,15 @@ public final class RingBufferReader implements AutoCloseable {
         if (closed) {
             return 0;
         }
+        // the fields the loop needs, in locals: the acquire load per header would make the JIT reload them
+        final long data = dataAddr;
+        final long mask = this.mask;
+        final int maxPayload = this.maxPayload;
+        final int ringBytes = this.ringBytes;
+        final long prodAddr = producerAddr;
+        final NativeBytes record = this.record;
         long cons = consumerPos;
-        long prod = (long) LONG.getAcquire(producer, 0);
+        long prod = NativeMemory.getLongAcquire(prodAddr);
         if (cons >= prod || budget <= 0) {
             return 0;
         }
@@ -125,32 +138,35 @@ public final class RingBufferReader implements AutoCloseable {
         sink.beginBatch();
         try {
             while (cons < prod && delivered < budget) {
-                int len = (int) INT.getAcquire(producer, dataStart + (int) (cons & mask));
-                if ((len & BUSY_BIT) != 0) {
+                int len = NativeMemory.getIntAcquire(data + (cons & mask));
+                int payload = len & ~DISCARD_BIT;
+                // busy (the sign bit), or longer than the kernel reserves (a header and payload of at most the
+                // ring): stop before it. One unsigned compare once the JIT folds the two.
+                if (payload < 0 || payload > maxPayload) {
                     break;
                 }
-                int payload = len & ~(BUSY_BIT | DISCARD_BIT);
                 int at = (int) ((cons + HEADER_SIZE) & mask);
                 cons += (payload + HEADER_SIZE + 7) & ~7L;
                 if ((len & DISCARD_BIT) == 0) {
                     if (payload <= ringBytes - at) {
-                        sink.accept(producer, dataStart + at, payload);
+                        record.point(data + at, payload);
                     } else {
-                        sink.accept(unwrap(at, payload), 0, payload);
+                        unwrap(at, payload);
                     }
+                    sink.accept(record);
                     delivered++;
                 }
                 if (++sincePublish == PUBLISH_EVERY) {
-                    LONG.setRelease(consumerPage, 0, cons);
+                    NativeMemory.putLongRelease(consumerAddr, cons);
                     sincePublish = 0;
                 }
                 if (cons >= prod) {
-                    prod = (long) LONG.getAcquire(producer, 0);
+                    prod = NativeMemory.getLongAcquire(prodAddr);
                 }
             }
         } finally {
             if (cons != consumerPos) {
-                LONG.setRelease(consumerPage, 0, cons);
+                NativeMemory.putLongRelease(consumerAddr, cons);
                 consumerPos = cons;
             }
             sink.endBatch();
@@ -158,21 +174,25 @@ public final class RingBufferReader implements AutoCloseable {
         return delivered;
     }
 
-    /** Copies a record that runs past the end of the data area ({@code at} is its data offset) into scratch. */
-    private ByteBuffer unwrap(int at, int payload) {
+    /**
+     * Copies a record that runs past the end of the data area ({@code at} is its data offset, {@code payload} at
+     * most the ring less a header) into scratch and points the record window there.
+     */
+    private void unwrap(int at, int payload) {
         if (scratch == null || scratch.capacity() < payload) {
             int size = Math.max(SCRATCH_MIN, Integer.highestOneBit(Math.max(1, payload - 1)) << 1);
-            scratch = ByteBuffer.allocateDirect(size).order(ByteOrder.nativeOrder());
+            scratch = ByteBuffer.allocateDirect(size);
+            scratchAddr = NativeMemory.address(scratch);
         }
         int head = ringBytes - at;
-        scratch.put(0, producer, dataStart + at, head);
-        scratch.put(head, producer, dataStart, payload - head);
-        return scratch;
+        NativeMemory.copy(dataAddr + at, scratchAddr, head);
+        NativeMemory.copy(dataAddr, scratchAddr + head, payload - head);
+        record.point(scratchAddr, payload);
     }
 
     /** Bytes written by the kernel and not yet consumed, for the fill-ratio gauge. */
     public long pendingBytes() {
-        return closed ? 0 : (long) LONG.getAcquire(producer, 0) - consumerPos;
+        return closed ? 0 : NativeMemory.getLongAcquire(producerAddr) - consumerPos;
     }
 
     public int capacity() {

@@ -12,6 +12,7 @@ import io.cellflow.flow.Decision;
 import io.cellflow.flow.FlowRecord;
 import io.cellflow.flow.FlowRecordCodec;
 import io.cellflow.flow.MalformedRecordException;
+import io.cellflow.memory.NativeBytes;
 import io.cellflow.policy.Policy;
 import io.cellflow.policy.PolicyTables;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -167,9 +168,9 @@ public class EbpfBackend {
         }
 
         @Override
-        public void accept(java.nio.ByteBuffer data, int offset, int length) {
+        public void accept(NativeBytes data) {
             try {
-                FlowRecord r = FlowRecordCodec.decodeInto(data, offset, length, record);
+                FlowRecord r = FlowRecordCodec.decodeInto(data, record);
                 if (r.decision() == Decision.ALLOW) {
                     batchNewFlows++;
                 }

@@ -1,10 +1,11 @@
 package io.cellflow.bpf;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotSame;
-import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.cellflow.memory.NativeBytes;
+import io.cellflow.memory.NativeMemory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -76,7 +77,7 @@ class RingBufferReaderTest {
 
     private List<String> drain(RingBufferReader r, int budget) {
         List<String> got = new ArrayList<>();
-        r.drain((buf, off, len) -> got.add(len + ":" + buf.get(off) + ":" + buf.get(off + len - 1)), budget);
+        r.drain(rec -> got.add(rec.length() + ":" + rec.get(0) + ":" + rec.get(rec.length() - 1)), budget);
         return got;
     }
 
@@ -120,12 +121,13 @@ class RingBufferReaderTest {
     @Test
     void copiesAWrappedRecordWholeIntoOneReusedScratchBuffer() {
         RingBufferReader r = new RingBufferReader(consumer, producer, PAGE, RING, () -> {});
-        List<ByteBuffer> buffers = new ArrayList<>();
-        RingBufferReader.RecordSink check = (buf, off, len) -> {
-            for (int i = 0; i < len; i++) {
-                assertEquals((byte) i, buf.get(off + i), "payload byte " + i + " of " + len);
+        long data = NativeMemory.address(producer) + PAGE;
+        List<Long> addresses = new ArrayList<>();
+        RingBufferReader.RecordSink check = rec -> {
+            for (int i = 0; i < rec.length(); i++) {
+                assertEquals((byte) i, rec.get(i), "payload byte " + i + " of " + rec.length());
             }
-            buffers.add(buf);
+            addresses.add(rec.address(rec.length()));
         };
         for (int gap : new int[] {40, 16, 8, 8 + 72}) { // wraps after 32 and after 8 bytes; fits exactly twice
             fillUpTo(r, gap);
@@ -133,16 +135,39 @@ class RingBufferReaderTest {
             assertEquals(1, r.drain(check, 10));
             assertEquals(prod, consumer.getLong(0));
         }
-        assertNotSame(producer, buffers.get(0), "a wrapped record is handed over from the scratch buffer");
-        assertSame(buffers.get(0), buffers.get(1), "the scratch buffer is reused, not allocated per record");
-        assertSame(producer, buffers.get(2), "a payload that starts at the beginning is read in place");
-        assertSame(producer, buffers.get(3), "a payload that ends at the end is read in place");
+        assertFalse(inRing(data, addresses.get(0)), "a wrapped record is handed over from the scratch buffer");
+        assertEquals(addresses.get(0), addresses.get(1), "the scratch buffer is reused, not allocated per record");
+        assertEquals(data, addresses.get(2), "a payload that starts at the beginning is read in place");
+        assertEquals(data + RING - 72, addresses.get(3), "a payload that ends at the end is read in place");
 
         fillUpTo(r, 200); // a record bigger than the scratch buffer so far: it grows
         producePattern(1000);
         assertEquals(1, r.drain(check, 10));
         assertEquals(prod, consumer.getLong(0));
-        assertNotSame(producer, buffers.get(4));
+        assertFalse(inRing(data, addresses.get(4)));
+    }
+
+    private static boolean inRing(long data, long address) {
+        return address >= data && address < data + RING;
+    }
+
+    /** A length no record of this ring can have is never read past, nor consumed. */
+    @Test
+    void stopsAtAHeaderLongerThanTheRing() {
+        RingBufferReader r = new RingBufferReader(consumer, producer, PAGE, RING, () -> {});
+        produce(72, 72, (byte) 1);
+        int at = (int) prod;
+        produce(0, RING, (byte) 0); // header only: its length is the whole ring, more than a record can have
+        prod = at + 8 + RING;
+        producer.putLong(0, prod);
+        assertEquals(List.of("72:1:1"), drain(r, 100));
+        assertEquals(at, consumer.getLong(0), "the bad header is not consumed");
+        assertEquals(List.of(), drain(r, 100));
+        putBoth(at, RING - 8); // the largest a record can be: read, across the end of the ring
+        prod = at + RING;
+        producer.putLong(0, prod);
+        assertEquals(1, drain(r, 100).size());
+        assertEquals(prod, consumer.getLong(0));
     }
 
     @Test
@@ -162,9 +187,9 @@ class RingBufferReaderTest {
         List<String> calls = new ArrayList<>();
         RingBufferReader.RecordSink sink = new RingBufferReader.RecordSink() {
             @Override
-            public void accept(ByteBuffer data, int offset, int length) {
-                calls.add("record" + data.get(offset));
-                if (data.get(offset) == 9) {
+            public void accept(NativeBytes record) {
+                calls.add("record" + record.get(0));
+                if (record.get(0) == 9) {
                     throw new IllegalStateException("poison");
                 }
             }

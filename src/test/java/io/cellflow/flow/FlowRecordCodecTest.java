@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cellflow.memory.NativeBytes;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -35,10 +36,21 @@ class FlowRecordCodecTest {
         return b.array();
     }
 
+    /** {@code length} bytes at {@code offset} of {@code bytes}, in native memory as the ring holds them. */
+    static NativeBytes inNativeMemory(ByteBuffer bytes, int offset, int length) {
+        ByteBuffer direct = ByteBuffer.allocateDirect(bytes.capacity());
+        direct.put(0, bytes, 0, bytes.capacity());
+        return NativeBytes.over(direct, offset, length);
+    }
+
+    static NativeBytes record(ByteBuffer bytes) {
+        return inNativeMemory(bytes, 8, 72);
+    }
+
     @Test
     void decodesEveryFieldOfAGoldenRecord() throws Exception {
         ByteBuffer buf = ByteBuffer.wrap(goldenV4Tcp()).order(ByteOrder.LITTLE_ENDIAN);
-        FlowEvent e = FlowRecordCodec.decode(buf, 8, 72);
+        FlowEvent e = FlowRecordCodec.decode(record(buf));
         assertEquals(FlowKind.OPENED, e.kind());
         assertEquals(Direction.EGRESS, e.direction());
         assertEquals(Decision.ALLOW, e.decision());
@@ -53,44 +65,57 @@ class FlowRecordCodecTest {
         assertEquals(123_456_789L, e.monotonicNanos());
         assertEquals(42, e.ifindex());
         assertEquals(7, e.ruleRef());
-        assertEquals(e, FlowRecordCodec.decodeInto(buf, 8, 72, new FlowRecord()).toEvent());
-        assertEquals(e, FlowRecordCodec.decode(buf.duplicate().order(ByteOrder.BIG_ENDIAN), 8, 72),
-                "the buffer's own byte order does not matter");
+        assertEquals(e, FlowRecordCodec.decodeInto(record(buf), new FlowRecord()).toEvent());
     }
 
     @Test
-    void decodesIpv6AddressesAndIngress() throws Exception {
+    void decodesIpv6AddressesIngressAndDeny() throws Exception {
         ByteBuffer buf = ByteBuffer.wrap(goldenV4Tcp()).order(ByteOrder.LITTLE_ENDIAN);
         byte[] src = InetAddress.getByName("2001:2::1").getAddress();
         byte[] dst = InetAddress.getByName("2001:2::2").getAddress();
         buf.put(8 + 24, src).put(8 + 40, dst);
-        buf.put(8 + 61, (byte) 0).put(8 + 62, (byte) 6).put(8 + 60, (byte) 17);
-        FlowEvent e = FlowRecordCodec.decode(buf, 8, 72);
+        buf.put(8 + 61, (byte) 0).put(8 + 62, (byte) 6).put(8 + 60, (byte) 17).put(8 + 65, (byte) 1);
+        FlowEvent e = FlowRecordCodec.decode(record(buf));
         assertEquals(Direction.INGRESS, e.direction());
+        assertEquals(Decision.DENY, e.decision());
         assertEquals(InetAddress.getByName("2001:2::1"), e.srcAddr());
         assertEquals(InetAddress.getByName("2001:2::2"), e.dstAddr());
         assertEquals(17, e.protocol());
-        FlowRecord reused = FlowRecordCodec.decodeInto(ByteBuffer.wrap(goldenV4Tcp()).order(ByteOrder.LITTLE_ENDIAN),
-                8, 72, new FlowRecord());
-        assertEquals(e, FlowRecordCodec.decodeInto(buf, 8, 72, reused).toEvent());
+        assertEquals(40000, e.srcPort());
+        assertEquals(80, e.dstPort());
+        FlowRecord reused = FlowRecordCodec.decodeInto(
+                record(ByteBuffer.wrap(goldenV4Tcp()).order(ByteOrder.LITTLE_ENDIAN)), new FlowRecord());
+        assertEquals(e, FlowRecordCodec.decodeInto(record(buf), reused).toEvent());
     }
 
     @Test
     void rejectsARecordOfTheWrongLengthNamingBothSizes() {
         ByteBuffer buf = ByteBuffer.wrap(goldenV4Tcp());
-        MalformedRecordException ex = assertThrows(MalformedRecordException.class,
-                () -> FlowRecordCodec.decode(buf, 8, 64));
-        assertTrue(ex.getMessage().contains("64 bytes"), ex.getMessage());
-        assertTrue(ex.getMessage().contains("72"), ex.getMessage());
+        for (int length : new int[] {64, 80}) {
+            NativeBytes rec = inNativeMemory(ByteBuffer.allocate(100).put(0, buf, 0, 80), 8, length);
+            MalformedRecordException ex = assertThrows(MalformedRecordException.class,
+                    () -> FlowRecordCodec.decode(rec));
+            assertTrue(ex.getMessage().contains(length + " bytes"), ex.getMessage());
+            assertTrue(ex.getMessage().contains("72"), ex.getMessage());
+        }
     }
 
+    /** Each out-of-range value is named, and the reused record keeps what it held. */
     @Test
-    void rejectsUnknownFamilyDirectionAndKind() {
-        for (int[] field : new int[][] {{62, 5}, {61, 9}, {64, 0}, {65, 3}}) {
+    void rejectsUnknownFamilyDirectionKindAndDecisionLeavingTheRecordAsItWas() {
+        FlowRecord previous = FlowRecordCodec.decodeInto(
+                record(ByteBuffer.wrap(goldenV4Tcp()).order(ByteOrder.LITTLE_ENDIAN)), new FlowRecord());
+        FlowEvent before = previous.toEvent();
+        Object[][] cases = {{62, 5, "family 5"}, {62, 0, "family 0"}, {62, 2, "family 2"}, {62, 14, "family 14"},
+            {61, 9, "direction 9"}, {61, 2, "direction 2"}, {64, 0, "kind 0"}, {64, 3, "kind 3"},
+            {65, 3, "decision 3"}, {65, 2, "decision 2"}};
+        for (Object[] c : cases) {
             ByteBuffer buf = ByteBuffer.wrap(goldenV4Tcp()).order(ByteOrder.LITTLE_ENDIAN);
-            buf.put(8 + field[0], (byte) field[1]);
-            assertThrows(MalformedRecordException.class, () -> FlowRecordCodec.decode(buf, 8, 72),
-                    "offset " + field[0]);
+            buf.put(8 + (int) c[0], (byte) (int) c[1]);
+            MalformedRecordException ex = assertThrows(MalformedRecordException.class,
+                    () -> FlowRecordCodec.decodeInto(record(buf), previous), "offset " + c[0]);
+            assertTrue(ex.getMessage().contains((String) c[2]), ex.getMessage());
+            assertEquals(before, previous.toEvent());
         }
     }
 }
