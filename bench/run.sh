@@ -429,12 +429,14 @@ JAR=${JAR:-$ROOT/target/quarkus-app/quarkus-run.jar}
 	rbl=$(field "$ctr" ring_buffer_losses); slow=$(field "$ctr" slow_client_drops); evs=$(field "$ctr" events)
 	drops=$((${rbl:-0}))
 	if [[ -n $cl ]]; then
-		ev=$(field "$cl" client_events); missed=$(field "$cl" client_missed); secs=$(field "$gen" gen_secs)
+		ev=$(field "$cl" client_events); op=$(field "$cl" client_opened); missed=$(field "$cl" client_missed)
+		secs=$(field "$gen" gen_secs)
 		((${missed:-0} > ${slow:-0})) && slow=$missed
 		und=$((${evs:-0} - ${ev:-0} - ${slow:-0}))
 		((und < 0)) && und=0
 		drops=$((drops + ${slow:-0} + und))
-		extra=" undelivered=$und$(awk -v e="${ev:-0}" -v s="${secs:-0}" 'BEGIN { printf " ev_per_s=%.0f", (s > 0 ? e / s : 0) }')"
+		extra=" undelivered=$und$(awk -v e="${ev:-0}" -v o="${op:-0}" -v s="${secs:-0}" 'BEGIN {
+			printf " ev_per_s=%.0f opened_per_s=%.0f", (s > 0 ? e / s : 0), (s > 0 ? o / s : 0) }')"
 	fi
 	extra="$extra $(awk -v a="$dr0" -v b="$dr1" 'BEGIN { split(a, x, " "); split(b, y, " "); n = y[1] - x[1];
 		printf "drained=%d drain_us_per_1k=%s", n, (n > 0 ? sprintf("%.1f", (y[2] - x[2]) * 1e9 / n) : "") }')"
@@ -451,7 +453,7 @@ zero_drop() {
 	local rep=$1 name=$2 maxtest=$3 runner=$4 cpukey=$5 drops pps rate t k best=""
 	drops=$(last_field "$maxtest" drops); pps=$(last_field "$maxtest" gen_pps)
 	if [[ $drops == 0 ]]; then
-		echo "rep=$rep test=$name from=$maxtest rate=max ev_per_s=$(last_field "$maxtest" ev_per_s) cpu=$(last_field "$maxtest" "$cpukey") drops=0" >>"$RAW"
+		echo "rep=$rep test=$name from=$maxtest rate=max ev_per_s=$(last_field "$maxtest" ev_per_s) opened_per_s=$(last_field "$maxtest" opened_per_s) cpu=$(last_field "$maxtest" "$cpukey") drops=0" >>"$RAW"
 		return
 	fi
 	rate=${pps%.*}
@@ -472,7 +474,7 @@ zero_drop() {
 		[[ $(last_field "$t" drops) == 0 ]] && best=$t
 	fi
 	if [[ -n $best ]]; then
-		echo "rep=$rep test=$name from=$best rate=$(last_field "$best" gen_rate) ev_per_s=$(last_field "$best" ev_per_s) cpu=$(last_field "$best" "$cpukey") drops=0" >>"$RAW"
+		echo "rep=$rep test=$name from=$best rate=$(last_field "$best" gen_rate) ev_per_s=$(last_field "$best" ev_per_s) opened_per_s=$(last_field "$best" opened_per_s) cpu=$(last_field "$best" "$cpukey") drops=0" >>"$RAW"
 	else
 		echo "rep=$rep test=$name from=none ev_per_s=0 drops=$drops" >>"$RAW"
 	fi

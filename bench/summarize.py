@@ -104,13 +104,19 @@ row("new flows: generator pps at max rate", vals("cf_newflow", "gen_pps"), vals(
     "{:.0f}")
 row("new flows: events/s delivered at max rate (SSE client / flowmon)", vals("cf_newflow", "ev_per_s"),
     vals("ref_newflow_wb", "ev_per_s"), "{:.0f}")
+row("new flows: flow.opened/s delivered at max rate", vals("cf_newflow", "opened_per_s"), vals("ref_newflow_wb", "ev_per_s"),
+    "{:.0f}")
 row("new flows: drops at max rate", vals("cf_newflow", "drops"), vals("ref_newflow_wb", "drops"), "{:.0f}")
 row("new flows: consumer CPU % at max rate (service / flowmon)", vals("cf_newflow", "cpu_pct"),
     vals("ref_newflow_wb", "cpu_pct"), "{:.1f}")
 row("new flows: SSE client CPU % at max rate (same CPU as the service)", vals("cf_newflow", "client_cpu_pct"), [],
     "{:.1f}")
-row("new flows/s delivered with 0 drops", vals("cf_zero_drop", "ev_per_s"), vals("ref_zero_drop", "ev_per_s"),
-    "{:.0f}", "≥ 0.95× ref", lambda c, r, q: q >= 0.95)
+# cellflow's events include flow.updated (a 5-tuple the generator repeats, ~0.4 per packet at its max rate) and
+# flow.closed; a reference record is one per new flow, as a flow.opened is: the target is judged on those
+row("events/s (every flow.*) delivered with 0 drops", vals("cf_zero_drop", "ev_per_s"), vals("ref_zero_drop", "ev_per_s"),
+    "{:.0f}")
+row("new flows/s (flow.opened) delivered with 0 drops", vals("cf_zero_drop", "opened_per_s"),
+    vals("ref_zero_drop", "ev_per_s"), "{:.0f}", "≥ 0.95× ref", lambda c, r, q: q >= 0.95)
 row("consumer CPU % at that rate", vals("cf_zero_drop", "cpu"), vals("ref_zero_drop", "cpu"), "{:.1f}",
     "≤ 3× ref", lambda c, r, q: q <= 3.0)
 row("drain: µs per 1k flows (lookup_and_delete_batch + processing, in traffic)", vals("cf_newflow", "drain_us_per_1k"),

@@ -5,13 +5,14 @@
  * Connects, prints "READY" on stdout once the response headers are in, then reads until
  * SIGINT/SIGTERM, --max-seconds (SIGALRM) or the end of the stream, and prints one line:
  *
- *   CLIENT events=N lost_notices=N missed=N bytes=N secs=S first_to_last_s=S
- *          [opened=N lat_n=N lat_p50_us=.. lat_p99_us=.. lat_p999_us=.. lat_max_us=..]
+ *   CLIENT events=N opened=N lost_notices=N missed=N bytes=N secs=S first_to_last_s=S
+ *          [lat_n=N lat_p50_us=.. lat_p99_us=.. lat_p999_us=.. lat_max_us=..]
  *
  * It replaces a Python reader that shared the service's CPU (SVC_CPU) and took time the service
  * needed at high rates; the counting rules are the Python client's:
  *   count:   counts `event:flow.` in whole frames (up to the last blank line received), so every
- *            flow event the service published (opened, updated, closed); `bytes` is the body after
+ *            flow event the service published (opened, updated, closed), and `opened` the
+ *            `event:flow.opened` frames among them (one per ring record); `bytes` is the body after
  *            de-chunking; a frame `event:lost` adds one notice and its `"missed":N`.
  *   latency: also, per `event:flow.opened` frame only, receive time minus its `observed_at` (the
  *            kernel's first-packet time, CLOCK_MONOTONIC mapped to wall time by the service):
@@ -152,7 +153,7 @@ static void lost_notices(const char *p, size_t n, struct counts *c)
 	}
 }
 
-static void latencies(const char *p, size_t n, int64_t now, struct counts *c, struct lats *l)
+static void latencies(const char *p, size_t n, int64_t now, struct lats *l)
 {
 	static const char key[] = "\"observed_at\":\"";
 	const char *e = p + n;
@@ -161,7 +162,6 @@ static void latencies(const char *p, size_t n, int64_t now, struct counts *c, st
 		const char *fe = end ? end : e;
 		size_t fl = (size_t)(fe - p);
 		if (memmem(p, fl, "event:flow.opened\n", 18)) {
-			c->opened++;
 			const char *i = memmem(p, fl, key, sizeof(key) - 1);
 			if (i) {
 				const char *j = i + sizeof(key) - 1;
@@ -427,6 +427,7 @@ int main(int argc, char **argv)
 		size_t n = count_str(body.p, whole, "event:flow.");
 		if (n) {
 			c.events += (long long)n;
+			c.opened += (long long)count_str(body.p, whole, "event:flow.opened\n");
 			int64_t m = clock_ns(CLOCK_MONOTONIC);
 			if (!c.first)
 				c.first = m;
@@ -435,7 +436,7 @@ int main(int argc, char **argv)
 		if (memmem(body.p, whole, "event:lost", 10))
 			lost_notices(body.p, whole, &c);
 		if (latency && n)
-			latencies(body.p, whole, now, &c, &lats);
+			latencies(body.p, whole, now, &lats);
 		memmove(body.p, cut, body.len - whole);
 		body.len -= whole;
 	}
@@ -443,8 +444,8 @@ int main(int argc, char **argv)
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);
 	double secs = (double)(clock_ns(CLOCK_MONOTONIC) - t0) / 1e9;
-	printf("CLIENT events=%lld lost_notices=%lld missed=%lld bytes=%lld secs=%.3f first_to_last_s=%.3f",
-	       c.events, c.lost, c.missed, c.nbytes, secs, c.first ? (double)(c.last - c.first) / 1e9 : 0.0);
+	printf("CLIENT events=%lld opened=%lld lost_notices=%lld missed=%lld bytes=%lld secs=%.3f first_to_last_s=%.3f",
+	       c.events, c.opened, c.lost, c.missed, c.nbytes, secs, c.first ? (double)(c.last - c.first) / 1e9 : 0.0);
 	if (latency) {
 		double *unsorted = NULL;
 		if (out_path && lats.n) { /* the file keeps arrival order */
@@ -453,8 +454,8 @@ int main(int argc, char **argv)
 				memcpy(unsorted, lats.v, lats.n * sizeof(double));
 		}
 		qsort(lats.v, lats.n, sizeof(double), cmp_double);
-		printf(" opened=%lld lat_n=%zu lat_p50_us=%.0f lat_p99_us=%.0f lat_p999_us=%.0f lat_max_us=%.0f",
-		       c.opened, lats.n, pct(&lats, 0.5), pct(&lats, 0.99), pct(&lats, 0.999),
+		printf(" lat_n=%zu lat_p50_us=%.0f lat_p99_us=%.0f lat_p999_us=%.0f lat_max_us=%.0f",
+		       lats.n, pct(&lats, 0.5), pct(&lats, 0.99), pct(&lats, 0.999),
 		       lats.n ? lats.v[lats.n - 1] : 0.0);
 		if (out_path) {
 			FILE *f = fopen(out_path, "w");
