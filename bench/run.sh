@@ -363,8 +363,8 @@ run_cf() {
 		CL_OUT=$OUT/client.$test.$rep.txt
 		local clpin=()
 		[[ -n $SVC_CPU ]] && clpin=(taskset -c "$SVC_CPU")
-FM=$REF/build/flowmon GEN=$REF/build/pbgen PGEN=$BUILD/cfbgen SSEC=$BUILD/sse_client
-JAR=${JAR:-$ROOT/target/quarkus-app/quarkus-run.jar}
+		"${clpin[@]}" timeout $((DUR + 60)) "$SSEC" --url "$BASE/cells/$id/flows" \
+			--mode "$mode" --max-seconds $((DUR + 50)) ${LAT_OUT:+--out $OUT/lat.$test.$rep.txt} >"$CL_OUT" 2>&1 &
 		CL_PID=$!
 		PIDS+=("$CL_PID")
 		for i in $(seq 1 100); do grep -q READY "$CL_OUT" && break; sleep 0.05; done
