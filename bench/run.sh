@@ -159,7 +159,7 @@ cleanup() {
 	for p in "${PIDS[@]}"; do stop_pid "$p" 10; done
 	((CELL_NS_MAX > 0)) && cells_del_ns "$CELL_NS_MAX"
 	for p in "${CREATED_NS[@]}"; do ip netns del "$p" 2>/dev/null; done
-	[[ -n ${BPFFS_DIR:-} && -d $BPFFS_DIR ]] && rm -rf "$BPFFS_DIR"
+	[[ -n ${BPFFS_MNT:-} ]] && { rm -rf "${BPFFS_MNT:?}"/o; umount "$BPFFS_MNT" 2>/dev/null; rmdir "$BPFFS_MNT"; }
 	sysctl -qw kernel.bpf_stats_enabled="$STATS_ORIG" 2>/dev/null
 }
 trap cleanup EXIT
@@ -485,9 +485,14 @@ ref_paced() { run_ref "$1" "$2" "$NF_REF" cfbgen --flows 0 --rate "$3" --duratio
 cf_paced() { run_cf "$1" "$2" count cfbgen --flows 0 --rate "$3" --duration "$DUR"; }
 
 # --- step: BPF object load time (what every monitor start pays at least), both objects, bpftool loadall ---
-BPFFS_DIR=/sys/fs/bpf/cfb-bench-$$
+BPFFS_MNT="" # a bpffs of our own (the host's /sys/fs/bpf may not be mounted), unmounted by cleanup
 load_times() { # rep: 5 loads of each object (maps sized as the object declares them), median ms
 	local rep=$1 obj name i t0 t1 v
+	if [[ -z $BPFFS_MNT ]]; then
+		BPFFS_MNT=$(mktemp -d /tmp/cfb-bpffs.XXXXXX) || return 0
+		mount -t bpf bpf "$BPFFS_MNT" || { log "load: cannot mount a bpffs"; rmdir "$BPFFS_MNT"; BPFFS_MNT=""; return 0; }
+	fi
+	local BPFFS_DIR=$BPFFS_MNT/o
 	for name in cf ref; do
 		obj=$ROOT/target/classes/bpf/cellflow.bpf.o
 		[[ $name == ref ]] && obj=$REF/build/flow.bpf.o
