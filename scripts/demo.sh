@@ -69,7 +69,7 @@ stop_pid() {
 cleanup() {
 	local rc=$?
 	set +e
-	trap '' INT TERM # a second Ctrl-C must not interrupt the cleanup
+	trap '' INT TERM PIPE # a second Ctrl-C, or a reader that went away (| head), must not interrupt the cleanup
 	trap - EXIT
 	step "cleaning up"
 	# background helpers run under `timeout`, which forwards TERM to its whole process group
@@ -99,6 +99,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+trap 'exit 141' PIPE # piped into head and the reader left: clean up too
 
 # refuse early, before creating anything
 for ns in "$CELL_NS" "$PEER_NS"; do
