@@ -3,16 +3,22 @@
  * cf_testrun - kernel ns/packet of cellflow's tc program against the reference's, with BPF_PROG_TEST_RUN, on
  * the same packets: no namespaces, no traffic, no consumer process, so only the program's own cost varies.
  *
- *   cf_testrun CELLFLOW_OBJ REFERENCE_OBJ [--rounds 15] [--flows 4096] [--entries 16384] [--wakeup-bytes 16384]
+ *   cf_testrun OBJ[@WAKEUP]... REFERENCE_OBJ[@WAKEUP] [--rounds 15] [--flows 4096] [--entries 16384]
+ *              [--wakeup-bytes 16384] [--repeat 10000]
+ *
+ * 2 to 4 objects, cellflow's (cf_tc_ingress) or the reference's (flow_ingress); the last one is the yardstick.
+ * OBJ@WAKEUP gives that object its own wakeup threshold (e.g. the reference's 65536 of bench/run.sh).
  *
  * Per round, alternating which object goes first:
  *   new    --flows distinct UDP/IPv4 packets (source address and port vary), each one test run with repeat 1:
  *          every packet is an insert into the flow hash plus one ring-buffer record. test_run's duration with
  *          repeat 1 includes one ktime read and the run loop's overhead; that is the same for both objects, so
  *          compare the difference or the ratio, not the absolute figure, with bench/run.sh's bpf_stats.
- *   exist  the last of those packets again, repeat 1000: the existing-flow path (lookup + atomics).
- * Between rounds (not timed) the ring is consumed and the flow hash emptied, as a drain would. Both objects get
- * the same flow-table size, ring size (4 MiB) and wakeup threshold. Prints per round and the medians.
+ *   exist  the last of those packets again, --repeat times: the existing-flow path (lookup + atomics).
+ * Between rounds (not timed) the ring is consumed and the flow hash emptied, as a drain would. All objects get
+ * the same flow-table size, ring size (4 MiB) and, unless OBJ@WAKEUP says otherwise, wakeup threshold. Prints
+ * per round, then per object the medians and the median of the per-round ratios to the last object (the
+ * machine's load moves the absolute figures between runs by far more than the objects differ).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -39,6 +45,7 @@ struct side {
 	unsigned key_size, val_size;
 	struct ring_buffer *rb;
 	unsigned long records;
+	unsigned wakeup;
 	double *new_ns, *exist_ns;
 };
 
@@ -264,16 +271,22 @@ int main(int argc, char **argv)
 		}
 	}
 	if (n < 2 || !rounds || !flows || flows > entries || !repeat) {
-		fprintf(stderr, "usage: %s OBJ... REFERENCE_OBJ (2..%d objects) [--rounds N] [--flows N] [--entries N] "
+		fprintf(stderr, "usage: %s OBJ[@WAKEUP]... REFERENCE_OBJ[@WAKEUP] (2..%d objects) [--rounds N] [--flows N] [--entries N] "
 				"[--wakeup-bytes N] [--repeat N]\n", argv[0], MAX_OBJS);
 		return 2;
 	}
 	libbpf_set_strict_mode(LIBBPF_STRICT_ALL);
 	for (int j = 0; j < n; j++) {
-		const char *path = sides[j].name;
+		char *path = (char *)sides[j].name, *at = strrchr(path, '@');
+		unsigned wb = wakeup;
 
+		if (at) { /* OBJ@BYTES: this object's own wakeup threshold */
+			*at = 0;
+			wb = (unsigned)strtoul(at + 1, NULL, 10);
+		}
 		memset(&sides[j], 0, sizeof(sides[j]));
-		open_any(&sides[j], path, entries, wakeup);
+		open_any(&sides[j], path, entries, wb);
+		sides[j].wakeup = wb;
 		sides[j].new_ns = calloc(rounds, sizeof(double));
 		sides[j].exist_ns = calloc(rounds, sizeof(double));
 	}
@@ -309,8 +322,8 @@ int main(int argc, char **argv)
 				rn[r] = s->new_ns[r] / ref->new_ns[r];
 				re[r] = s->exist_ns[r] / ref->exist_ns[r];
 			}
-			printf("%-50s new %6.1f (x%.3f of the last, median of per-round ratios)  exist %5.1f (x%.3f)  "
-			       "records %lu/%lu\n", s->name, median(s->new_ns, rounds), median(rn, rounds),
+			printf("%-44s @%-7u new %6.1f (x%.3f of the last, median of per-round ratios)  exist %5.1f "
+			       "(x%.3f)  records %lu/%lu\n", s->name, s->wakeup, median(s->new_ns, rounds), median(rn, rounds),
 			       median(s->exist_ns, rounds), median(re, rounds), s->records, (unsigned long)rounds * flows);
 		}
 	}
