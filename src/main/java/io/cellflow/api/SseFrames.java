@@ -1,6 +1,12 @@
 package io.cellflow.api;
 
+import io.cellflow.flow.Decision;
+import io.cellflow.flow.FlowDecisionMapper;
+import io.cellflow.flow.FlowEvent;
+import io.cellflow.flow.IpText;
 import io.cellflow.flow.NetworkFlowDecision;
+import io.cellflow.flow.Protocols;
+import io.cellflow.monitor.FlowStamp;
 import io.cellflow.monitor.StreamItem;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
@@ -47,7 +53,10 @@ final class SseFrames {
             PACKET_COUNT = name("packet_count"), BYTE_COUNT = name("byte_count");
 
     private final boolean[] plain;
+    private final boolean eventsDirect;
     private final Function<String, byte[]> quote;
+    private String lastPrefix;
+    private byte[] lastPrefixBytes;
     private final String[] lastValue = new String[STRING_SLOTS];
     private final byte[][] lastBytes = new byte[STRING_SLOTS][];
     private byte[] buf;
@@ -60,6 +69,7 @@ final class SseFrames {
      */
     SseFrames(boolean[] plain, Function<String, byte[]> quote, int items) {
         this.plain = plain;
+        this.eventsDirect = allPlain(plain, FORMATTED);
         this.quote = quote;
         this.buf = new byte[Math.max(64, Math.min(items, 1 << 10) * FRAME_ESTIMATE)];
     }
@@ -70,17 +80,38 @@ final class SseFrames {
     }
 
     void flow(StreamItem.Flow f, boolean allCells) {
+        boolean fromEvent = eventsDirect && f.event() != null && plainPrefix(f.stamp().decisionPrefix());
         put(ID);
         if (allCells) {
-            string(f.decision().cellId());
+            string(fromEvent ? f.stamp().mapper().cellId() : f.decision().cellId());
             put((byte) ':');
         }
         decimal(f.sequence());
         put(EVENT);
         string(f.kind().sseName());
         put(DATA);
-        decision(f.decision());
+        if (fromEvent) {
+            decision(f.sequence(), f.event(), f.stamp());
+        } else {
+            decision(f.decision());
+        }
         put(END);
+    }
+
+    /** Whether a decision-id prefix is all plain characters (then its bytes are kept for the next event). */
+    private boolean plainPrefix(String prefix) {
+        if (prefix != lastPrefix) {
+            lastPrefix = prefix;
+            lastPrefixBytes = null;
+            for (int i = 0; i < prefix.length(); i++) {
+                char c = prefix.charAt(i);
+                if (c >= 128 || !plain[c]) {
+                    return false;
+                }
+            }
+            lastPrefixBytes = prefix.getBytes(StandardCharsets.US_ASCII);
+        }
+        return lastPrefixBytes != null;
     }
 
     void lost(StreamItem.Lost lost) {
@@ -133,6 +164,74 @@ final class SseFrames {
         field(CORRELATION_ID, d.correlationId(), true);
         field(OBSERVED_AT, d.observedAt(), false);
         put((byte) '}');
+    }
+
+    /**
+     * The decision {@link FlowStamp#decision} would build for event {@code sequence}, written from the event's
+     * fields: the same bytes as {@link #decision(NetworkFlowDecision)} of that decision (SseEncoderTest compares
+     * them), with addresses, {@code decision_id} and {@code observed_at} formatted into the buffer. Only when every
+     * character those three can hold is plain (see the constructor) and the prefix is.
+     */
+    private void decision(long sequence, FlowEvent e, FlowStamp stamp) {
+        FlowDecisionMapper m = stamp.mapper();
+        put((byte) '{');
+        firstField = true;
+        field(SCHEMA_VERSION, NetworkFlowDecision.SCHEMA_VERSION, true);
+        field(CELL_ID, m.cellId(), true);
+        field(RUN_ID, m.runId(), true);
+        name(NAMES[DECISION_ID]);
+        put((byte) '"');
+        put(lastPrefixBytes);
+        put((byte) '-');
+        decimal(sequence);
+        put((byte) '"');
+        field(DIRECTION, e.direction() == null ? null : e.direction().json(), true);
+        field(DECISION, e.decision() == null ? null : e.decision().json(), true);
+        field(REASON_CODE, m.reasonCode(e.decision()), true);
+        if (e.decision() == Decision.DENY) {
+            field(NFT_RULE_REF, FlowDecisionMapper.ruleRef(e), false);
+        }
+        boolean ports = Protocols.hasPorts(e.protocol());
+        name(NAMES[SRC_ADDR]);
+        address(e.srcHi(), e.srcLo());
+        if (ports && e.srcPort() >= 0) {
+            number(SRC_PORT, e.srcPort());
+        }
+        name(NAMES[DST_ADDR]);
+        address(e.dstHi(), e.dstLo());
+        if (ports && e.dstPort() >= 0) {
+            number(DST_PORT, e.dstPort());
+        }
+        String protocol = Protocols.name(e.protocol());
+        if (protocol == null) {
+            name(NAMES[PROTOCOL]);
+            put(NULL);
+        } else {
+            field(PROTOCOL, protocol, true);
+        }
+        if (e.packets() >= 0) {
+            number(PACKET_COUNT, e.packets());
+        }
+        if (e.bytes() >= 0) {
+            number(BYTE_COUNT, e.bytes());
+        }
+        field(POLICY_DIGEST, stamp.policyDigest(), true);
+        field(KEYSET_ID, m.keysetId(), true);
+        field(ISSUER_KID, m.issuerKid(), true);
+        field(CORRELATION_ID, m.correlationId(), true);
+        name(NAMES[OBSERVED_AT]);
+        ensure(FlowDecisionMapper.OBSERVED_AT_MAX + 2);
+        buf[len++] = '"';
+        len = m.writeObservedAt(e.monotonicNanos(), buf, len);
+        buf[len++] = '"';
+        put((byte) '}');
+    }
+
+    private void address(long hi, long lo) {
+        ensure(IpText.MAX_LENGTH + 2);
+        buf[len++] = '"';
+        len = IpText.writeTo(hi, lo, buf, len);
+        buf[len++] = '"';
     }
 
     /** @param steady the same String object event after event: keep its bytes for the next one */
@@ -240,6 +339,19 @@ final class SseFrames {
         if (len + n > buf.length) {
             buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, len + n));
         }
+    }
+
+    /** Every character of a formatted address (IPv4, IPv6 hex) or observed_at, and the decision id's dash. */
+    private static final String FORMATTED = "0123456789abcdef.:-TZ";
+
+    /** Whether the mapper writes every character of {@code chars} inside a string as it is. */
+    static boolean allPlain(boolean[] plain, String chars) {
+        for (int i = 0; i < chars.length(); i++) {
+            if (!plain[chars.charAt(i)]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static byte[] ascii(String s) {

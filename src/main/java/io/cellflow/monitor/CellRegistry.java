@@ -137,7 +137,7 @@ public class CellRegistry {
                             spec.issuerKid(), backend.reasonCode(), backend.denyReasonCode(), policy::digest, clock),
                     UUID.randomUUID().toString(), config.stream().clientBuffer(), config.stream().replayBuffer(),
                     item -> {
-                        counters.get(item.decision().direction()).increment();
+                        counters.get(item.direction()).increment();
                         all.offer(item);
                     });
         });
