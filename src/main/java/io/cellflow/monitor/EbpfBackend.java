@@ -9,6 +9,7 @@ import io.cellflow.bpf.KernelCounters;
 import io.cellflow.bpf.RingBufferReader;
 import io.cellflow.config.CellflowConfig;
 import io.cellflow.flow.Decision;
+import io.cellflow.flow.DrainedFlows;
 import io.cellflow.flow.FlowRecord;
 import io.cellflow.flow.FlowRecordCodec;
 import io.cellflow.flow.MalformedRecordException;
@@ -203,17 +204,22 @@ public class EbpfBackend {
      * source's lock), emptied by the same thread under the adapter's drain lock.
      */
     private static final class DrainedEntries implements FlowTableDrainer.Sink {
-        private List<FlowLedger.Drained> entries = new ArrayList<>();
+        // two batches taking turns: the ledger applies one (same thread, before the next drain) while the other
+        // fills, so a drain allocates nothing per entry and no new batch
+        private DrainedFlows entries = new DrainedFlows();
+        private DrainedFlows spare = new DrainedFlows();
 
         @Override
         public synchronized void accept(ByteBuffer keys, int keyOffset, ByteBuffer values, int valueOffset) {
-            entries.add(new FlowLedger.Drained(FlowRecordCodec.decodeKey(keys, keyOffset),
-                    FlowRecordCodec.decodeValue(values, valueOffset)));
+            entries.add(keys, keyOffset, values, valueOffset);
         }
 
-        synchronized List<FlowLedger.Drained> take() {
-            List<FlowLedger.Drained> out = entries;
-            entries = new ArrayList<>(Math.max(16, out.size()));
+        /** The entries so far; valid until the next call (the ledger applies them before the next drain). */
+        synchronized DrainedFlows take() {
+            DrainedFlows out = entries;
+            spare.clear();
+            entries = spare;
+            spare = out;
             return out;
         }
     }
