@@ -304,6 +304,10 @@ final class SseFrames {
 
     private void decimal(long v) {
         ensure(20);
+        if (v >= 0 && v <= Integer.MAX_VALUE) { // sequences, ports, counts: int arithmetic, two digits a step
+            len = positive((int) v, buf, len);
+            return;
+        }
         if (v < 0) {
             if (v == Long.MIN_VALUE) {
                 put(ascii(Long.toString(v)));
@@ -322,6 +326,28 @@ final class SseFrames {
             buf[--p] = (byte) ('0' + (int) (v % 10));
             v /= 10;
         } while (v != 0);
+    }
+
+    /** Writes {@code v} (not negative) in decimal at {@code pos}; returns the end. */
+    private static int positive(int v, byte[] b, int pos) {
+        int n = v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : v < 100000 ? 5 : v < 1000000 ? 6
+                : v < 10000000 ? 7 : v < 100000000 ? 8 : v < 1000000000 ? 9 : 10;
+        int end = pos + n;
+        int p = end;
+        while (v >= 100) {
+            int q = v / 100;
+            int r = v - q * 100;
+            b[--p] = (byte) ('0' + r % 10);
+            b[--p] = (byte) ('0' + r / 10);
+            v = q;
+        }
+        if (v >= 10) {
+            b[--p] = (byte) ('0' + v % 10);
+            b[--p] = (byte) ('0' + v / 10);
+        } else {
+            b[--p] = (byte) ('0' + v);
+        }
+        return end;
     }
 
     private void put(byte b) {

@@ -181,6 +181,22 @@ class SseEncoderTest {
     }
 
     @Test
+    void numbersAtEveryDigitCountAreTheMappersDecimals() throws Exception {
+        List<Long> values = new java.util.ArrayList<>(List.of(0L, (long) Integer.MAX_VALUE, Integer.MAX_VALUE + 1L,
+                -1L, (long) Integer.MIN_VALUE, Long.MIN_VALUE, Long.MAX_VALUE));
+        for (long p = 1; p > 0 && p <= Long.MAX_VALUE / 10; p *= 10) {
+            values.addAll(List.of(p - 1, p, p + 1, 10 * p - 1));
+        }
+        for (long v : values) {
+            NetworkFlowDecision d = new NetworkFlowDecision("1.0.0", "c", "r", "d", Direction.EGRESS, Decision.ALLOW,
+                    "ebpf_tc", null, "198.18.0.1", (int) v, "198.18.0.2", 53, "udp", v, v, null, null, null, null,
+                    "2026-01-01T00:00:00Z");
+            assertEquals("id:" + v + "\nevent:flow.opened\ndata:" + bytes(JSON, d) + "\n\n",
+                    encode(List.of(new StreamItem.Flow(v, FlowKind.OPENED, d)), false), Long.toString(v));
+        }
+    }
+
+    @Test
     void filtersSeeAPublishedEventAsItsDecision() {
         java.util.Random r = new java.util.Random(3);
         MonotonicClock clock = new MonotonicClock();
