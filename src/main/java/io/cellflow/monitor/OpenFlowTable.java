@@ -1,6 +1,7 @@
 package io.cellflow.monitor;
 
 import io.cellflow.flow.Direction;
+import io.cellflow.flow.DrainedFlows;
 import io.cellflow.flow.FlowKey;
 import java.util.Arrays;
 
@@ -109,10 +110,14 @@ final class OpenFlowTable {
      * {@code -(id + 1)}: one probe of the index where {@link #find} then {@link #add} take two.
      */
     int findOrAdd(Direction d, int proto, long sh, long sl, int sp, long dh, long dl, int dp) {
+        return findOrAdd(d, proto, sh, sl, sp, dh, dl, dp, FlowKey.hash(d, proto, sh, sl, sp, dh, dl, dp));
+    }
+
+    /** As {@link #findOrAdd(Direction, int, long, long, int, long, long, int)}, with the key's hash given. */
+    int findOrAdd(Direction d, int proto, long sh, long sl, int sp, long dh, long dl, int dp, int hash) {
         if (size == free.length) {
             grow(); // before the probe: the empty slot it ends at is where the new flow goes
         }
-        int hash = FlowKey.hash(d, proto, sh, sl, sp, dh, dl, dp);
         long pp = ports(sp, dp);
         int m = proto & 0xff | d.ordinal() << 8;
         long[] ix = index;
@@ -134,6 +139,34 @@ final class OpenFlowTable {
                 }
             }
         }
+    }
+
+    /**
+     * Before a chunk of drained entries is applied: computes their keys' hashes into {@code hashes} and loads the
+     * index slots, then the rows, they will probe. Each loop's loads are independent of each other, so the CPU
+     * has many cache misses in flight at once, where lookups one after another wait for each miss in turn (the
+     * table of a busy cell is far bigger than the cache). Returns a value made of what was loaded, so that the
+     * loads are not optimised away; it means nothing.
+     */
+    long warm(DrainedFlows e, int from, int to, int[] hashes) {
+        long[] ix = index;
+        long[] r = rows;
+        int mask = ix.length - 1;
+        long seen = 0;
+        for (int i = from; i < to; i++) {
+            int h = FlowKey.hash(e.direction(i), e.protocol(i), e.srcHi(i), e.srcLo(i), e.srcPort(i), e.dstHi(i),
+                    e.dstLo(i), e.dstPort(i));
+            hashes[i - from] = h;
+            seen += ix[h & mask];
+        }
+        for (int i = from; i < to; i++) {
+            long slot = ix[hashes[i - from] & mask];
+            int id = (int) slot - 1;
+            if (id >= 0 && id < highWater) {
+                seen += r[id * ROW + SRC_LO];
+            }
+        }
+        return seen;
     }
 
     private int insertNew(Direction d, int proto, long sh, long sl, int sp, long dh, long dl, int dp, int hash) {
