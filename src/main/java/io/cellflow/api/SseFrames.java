@@ -1,8 +1,10 @@
 package io.cellflow.api;
 
 import io.cellflow.flow.Decision;
+import io.cellflow.flow.Direction;
 import io.cellflow.flow.FlowDecisionMapper;
 import io.cellflow.flow.FlowEvent;
+import io.cellflow.flow.FlowKind;
 import io.cellflow.flow.IpText;
 import io.cellflow.flow.NetworkFlowDecision;
 import io.cellflow.flow.Protocols;
@@ -11,6 +13,7 @@ import io.cellflow.monitor.StreamItem;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.function.Function;
 
 /**
@@ -31,14 +34,15 @@ final class SseFrames {
     private static final int FRAME_ESTIMATE = 512;
 
     private static final byte[] ID = ascii("id:");
-    private static final byte[] EVENT = ascii("\nevent:");
-    private static final byte[] DATA = ascii("\ndata:");
     private static final byte[] END = ascii("\n\n");
     private static final byte[] LOST = ascii("event:lost\ndata:{\"missed\":");
     private static final byte[] CAUSE = ascii(",\"cause\":");
     private static final byte[] LOST_END = ascii("}\n\n");
     private static final byte[] HEARTBEAT = ascii(":heartbeat\n\n");
     private static final byte[] NULL = ascii("null");
+    private static final int DECISIONS = Decision.values().length;
+    /** {@code \nevent:KIND\ndata:} per FlowKind. */
+    private static final byte[][] KIND_LINES = kindLines();
 
     /** Field slots, in NetworkFlowDecision's @JsonPropertyOrder; the string ones also index the caches. */
     private static final int SCHEMA_VERSION = 0, CELL_ID = 1, RUN_ID = 2, DECISION_ID = 3, DIRECTION = 4,
@@ -57,6 +61,12 @@ final class SseFrames {
     private final Function<String, byte[]> quote;
     private String lastPrefix;
     private byte[] lastPrefixBytes;
+    /** What every event of {@link #cachedStamp} shares, see {@link #cache}. */
+    private FlowStamp cachedStamp;
+    private byte[] head;
+    private byte[] tail;
+    /** Direction, decision and reason code per direction and decision, of {@link #cachedStamp}. */
+    private final byte[][] verdicts = new byte[Direction.values().length * DECISIONS][];
     private final String[] lastValue = new String[STRING_SLOTS];
     private final byte[][] lastBytes = new byte[STRING_SLOTS][];
     private byte[] buf;
@@ -87,9 +97,7 @@ final class SseFrames {
             put((byte) ':');
         }
         decimal(f.sequence());
-        put(EVENT);
-        string(f.kind().sseName());
-        put(DATA);
+        put(KIND_LINES[f.kind().ordinal()]);
         if (fromEvent) {
             decision(f.sequence(), f.event(), f.stamp());
         } else {
@@ -173,21 +181,26 @@ final class SseFrames {
      * character those three can hold is plain (see the constructor) and the prefix is.
      */
     private void decision(long sequence, FlowEvent e, FlowStamp stamp) {
+        if (stamp != cachedStamp) {
+            cache(stamp);
+        }
         FlowDecisionMapper m = stamp.mapper();
-        put((byte) '{');
-        firstField = true;
-        field(SCHEMA_VERSION, NetworkFlowDecision.SCHEMA_VERSION, true);
-        field(CELL_ID, m.cellId(), true);
-        field(RUN_ID, m.runId(), true);
-        name(NAMES[DECISION_ID]);
-        put((byte) '"');
-        put(lastPrefixBytes);
-        put((byte) '-');
+        put(head); // {"schema_version":..,"cell_id":..,"run_id":..,"decision_id":"PREFIX-
         decimal(sequence);
         put((byte) '"');
-        field(DIRECTION, e.direction() == null ? null : e.direction().json(), true);
-        field(DECISION, e.decision() == null ? null : e.decision().json(), true);
-        field(REASON_CODE, m.reasonCode(e.decision()), true);
+        firstField = false;
+        if (e.direction() != null && e.decision() != null) {
+            int v = e.direction().ordinal() * DECISIONS + e.decision().ordinal();
+            if (verdicts[v] == null) {
+                int from = len;
+                verdict(e, m);
+                verdicts[v] = Arrays.copyOfRange(buf, from, len);
+            } else {
+                put(verdicts[v]);
+            }
+        } else {
+            verdict(e, m);
+        }
         if (e.decision() == Decision.DENY) {
             field(NFT_RULE_REF, FlowDecisionMapper.ruleRef(e), false);
         }
@@ -215,16 +228,50 @@ final class SseFrames {
         if (e.bytes() >= 0) {
             number(BYTE_COUNT, e.bytes());
         }
+        put(tail); // ,"policy_digest":..,"keyset_id":..,"issuer_kid":..,"correlation_id":..,"observed_at":"
+        ensure(FlowDecisionMapper.OBSERVED_AT_MAX + 2);
+        len = m.writeObservedAt(e.monotonicNanos(), buf, len);
+        buf[len++] = '"';
+        buf[len++] = '}';
+    }
+
+    /** The direction, decision and reason code of an event (the same few values for every event of a run). */
+    private void verdict(FlowEvent e, FlowDecisionMapper m) {
+        field(DIRECTION, e.direction() == null ? null : e.direction().json(), true);
+        field(DECISION, e.decision() == null ? null : e.decision().json(), true);
+        field(REASON_CODE, m.reasonCode(e.decision()), true);
+    }
+
+    /**
+     * The bytes every event of {@code stamp} shares, written once with the same field writers: the head up to the
+     * decision id's sequence and the tail from the policy digest to the opening quote of observed_at (a decision
+     * id and a source address always come between and after them, so the commas are the same in every event).
+     */
+    private void cache(FlowStamp stamp) {
+        FlowDecisionMapper m = stamp.mapper();
+        int from = len;
+        put((byte) '{');
+        firstField = true;
+        field(SCHEMA_VERSION, NetworkFlowDecision.SCHEMA_VERSION, true);
+        field(CELL_ID, m.cellId(), true);
+        field(RUN_ID, m.runId(), true);
+        name(NAMES[DECISION_ID]);
+        put((byte) '"');
+        put(lastPrefixBytes);
+        put((byte) '-');
+        head = Arrays.copyOfRange(buf, from, len);
+        from = len;
+        firstField = false;
         field(POLICY_DIGEST, stamp.policyDigest(), true);
         field(KEYSET_ID, m.keysetId(), true);
         field(ISSUER_KID, m.issuerKid(), true);
         field(CORRELATION_ID, m.correlationId(), true);
         name(NAMES[OBSERVED_AT]);
-        ensure(FlowDecisionMapper.OBSERVED_AT_MAX + 2);
-        buf[len++] = '"';
-        len = m.writeObservedAt(e.monotonicNanos(), buf, len);
-        buf[len++] = '"';
-        put((byte) '}');
+        put((byte) '"');
+        tail = Arrays.copyOfRange(buf, from, len);
+        len = from - head.length; // nothing of it stays in the frames
+        Arrays.fill(verdicts, null);
+        cachedStamp = stamp;
     }
 
     private void address(long hi, long lo) {
@@ -378,6 +425,15 @@ final class SseFrames {
             }
         }
         return true;
+    }
+
+    private static byte[][] kindLines() {
+        FlowKind[] kinds = FlowKind.values();
+        byte[][] out = new byte[kinds.length][];
+        for (FlowKind k : kinds) {
+            out[k.ordinal()] = ("\nevent:" + k.sseName() + "\ndata:").getBytes(StandardCharsets.UTF_8);
+        }
+        return out;
     }
 
     private static byte[] ascii(String s) {

@@ -181,6 +181,36 @@ class SseEncoderTest {
     }
 
     @Test
+    void aBatchOfPublishedEventsOfAFewRunsIsTheirDecisionsFrames() {
+        java.util.Random r = new java.util.Random(9);
+        MonotonicClock clock = new MonotonicClock();
+        List<FlowStamp> stamps = List.of(
+                new FlowStamp(new FlowDecisionMapper("c-1", "run-1", "corr", "ebpf_tc", clock), "p1", null),
+                new FlowStamp(new FlowDecisionMapper("c-1", "run-1", "corr", "ebpf_tc", clock), "p1", "sha256:1"),
+                new FlowStamp(new FlowDecisionMapper("c-2", "run-2", null, "k", "kid", "ebpf_tc", "ebpf_tc_drop",
+                        () -> null, clock), "p2", "sha256:2"));
+        List<StreamItem> published = new java.util.ArrayList<>();
+        List<StreamItem> built = new java.util.ArrayList<>();
+        for (int i = 1; i <= 2000; i++) {
+            FlowStamp stamp = stamps.get(r.nextInt(10) == 0 ? r.nextInt(stamps.size()) : 0); // mostly runs of one
+            FlowEvent e = new FlowEvent(FlowKind.values()[r.nextInt(FlowKind.values().length)],
+                    Direction.values()[r.nextInt(Direction.values().length)],
+                    Decision.values()[r.nextInt(Decision.values().length)], 0, IpAddr.v4Lo(r.nextInt()),
+                    r.nextInt(65536), 0, IpAddr.v4Lo(r.nextInt()), r.nextInt(65536), Protocols.UDP, 0, r.nextInt(9),
+                    r.nextInt(9999), System.nanoTime(), 0, r.nextInt(3));
+            published.add(new StreamItem.Flow(i, e, stamp));
+            built.add(new StreamItem.Flow(i, e.kind(), stamp.decision(i, e)));
+            if (i % 97 == 0) {
+                published.add(new StreamItem.Lost(i, StreamItem.Lost.SLOW_CLIENT));
+                built.add(new StreamItem.Lost(i, StreamItem.Lost.SLOW_CLIENT));
+            }
+        }
+        for (boolean allCells : new boolean[] {false, true}) {
+            assertEquals(encode(built, allCells), encode(published, allCells));
+        }
+    }
+
+    @Test
     void numbersAtEveryDigitCountAreTheMappersDecimals() throws Exception {
         List<Long> values = new java.util.ArrayList<>(List.of(0L, (long) Integer.MAX_VALUE, Integer.MAX_VALUE + 1L,
                 -1L, (long) Integer.MIN_VALUE, Long.MIN_VALUE, Long.MAX_VALUE));
