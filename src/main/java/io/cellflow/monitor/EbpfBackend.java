@@ -138,7 +138,8 @@ public class EbpfBackend {
     /**
      * Decodes records on the poller thread; a malformed record is counted and skipped, never rethrown. A batch of
      * records is one hold of the ledger's lock (see {@link FlowLedger#beginSightings()}); each record is decoded into
-     * the same {@link FlowRecord}, so a record of a flow already open allocates nothing. The allowed ones (each a
+     * one of {@value FlowLedger#CHUNK} reused {@link FlowRecord}s, handed to the ledger a group at a time, so a record
+     * of a flow already open allocates nothing. The allowed ones (each a
      * flow the kernel inserted into its table) are counted per batch for the cell's {@link DrainPressure}.
      */
     private static final class DecodingSink implements RingBufferReader.RecordSink {
@@ -146,13 +147,19 @@ public class EbpfBackend {
         private final FlowLedger ledger;
         private final DrainPressure pressure;
         private final AtomicLong malformed = new AtomicLong();
-        private final FlowRecord record = new FlowRecord(); // poller thread only
+        // poller thread only: records decoded but not yet given to the ledger, which takes them in groups (so it
+        // can load what their lookups touch at once, see FlowLedger#sighted(FlowRecord[], int))
+        private final FlowRecord[] pending = new FlowRecord[FlowLedger.CHUNK];
+        private int pendingCount;
         private int batchNewFlows; // poller thread only
 
         DecodingSink(String cellId, FlowLedger ledger, DrainPressure pressure) {
             this.cellId = cellId;
             this.ledger = ledger;
             this.pressure = pressure;
+            for (int i = 0; i < pending.length; i++) {
+                pending[i] = new FlowRecord();
+            }
         }
 
         @Override
@@ -162,7 +169,11 @@ public class EbpfBackend {
 
         @Override
         public void endBatch() {
-            ledger.endSightings();
+            try {
+                flush();
+            } finally {
+                ledger.endSightings();
+            }
             int n = batchNewFlows;
             batchNewFlows = 0;
             pressure.recorded(n);
@@ -171,16 +182,26 @@ public class EbpfBackend {
         @Override
         public void accept(NativeBytes data) {
             try {
-                FlowRecord r = FlowRecordCodec.decodeInto(data, record);
+                FlowRecord r = FlowRecordCodec.decodeInto(data, pending[pendingCount]);
                 if (r.decision() == Decision.ALLOW) {
                     batchNewFlows++;
                 }
-                ledger.sighted(r);
+                if (++pendingCount == pending.length) {
+                    flush();
+                }
             } catch (MalformedRecordException e) {
                 if (malformed.incrementAndGet() == 1) {
                     LOG.errorf("cell %s: %s (further malformed records are counted, not logged)", cellId,
                             e.getMessage());
                 }
+            }
+        }
+
+        private void flush() {
+            int n = pendingCount;
+            pendingCount = 0;
+            if (n > 0) {
+                ledger.sighted(pending, n);
             }
         }
     }

@@ -46,6 +46,7 @@ final class FlowLedger {
     /** Where {@link OpenFlowTable#warm}'s loads go, so that the JIT keeps them; never read. */
     @SuppressWarnings("unused")
     private long warmed;
+    private final int[] sightingHashes = new int[CHUNK]; // under the lock
     private volatile boolean stopping;
 
     /** One drained flow-table entry, decoded outside the lock. */
@@ -78,6 +79,28 @@ final class FlowLedger {
      * for a record that becomes an event; {@code r} is not kept.
      */
     void sighted(FlowRecord r) {
+        sighted(r, FlowKey.hash(r.direction(), r.protocol(), r.srcHi(), r.srcLo(), r.srcPort(), r.dstHi(), r.dstLo(),
+                r.dstPort()));
+    }
+
+    /**
+     * Sightings {@code records[0..n)} in order, as {@link #sighted(FlowRecord)} each, in one lock hold; the table's
+     * slots and rows they probe are loaded first, all at once (see {@link OpenFlowTable#warm}). At most
+     * {@value #CHUNK}; the records are not kept.
+     */
+    void sighted(FlowRecord[] records, int n) {
+        lock.lock();
+        try {
+            warmed += open.warm(records, n, sightingHashes);
+            for (int i = 0; i < n; i++) {
+                sighted(records[i], sightingHashes[i]);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void sighted(FlowRecord r, int hash) {
         lock.lock();
         try {
             if (r.kind() != FlowKind.OPENED || r.decision() != Decision.ALLOW) {
@@ -85,7 +108,7 @@ final class FlowLedger {
                 return;
             }
             int found = open.findOrAdd(r.direction(), r.protocol(), r.srcHi(), r.srcLo(), r.srcPort(), r.dstHi(),
-                    r.dstLo(), r.dstPort());
+                    r.dstLo(), r.dstPort(), hash);
             if (found < 0) {
                 start(-found - 1, r.monotonicNanos(), System.nanoTime());
                 hub.publish(r.toEvent());

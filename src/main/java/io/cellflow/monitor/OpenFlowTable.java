@@ -3,6 +3,7 @@ package io.cellflow.monitor;
 import io.cellflow.flow.Direction;
 import io.cellflow.flow.DrainedFlows;
 import io.cellflow.flow.FlowKey;
+import io.cellflow.flow.FlowRecord;
 import java.util.Arrays;
 
 /**
@@ -162,6 +163,28 @@ final class OpenFlowTable {
         for (int i = from; i < to; i++) {
             long slot = ix[hashes[i - from] & mask];
             int id = (int) slot - 1;
+            if (id >= 0 && id < highWater) {
+                seen += r[id * ROW + SRC_LO];
+            }
+        }
+        return seen;
+    }
+
+    /** As {@link #warm(DrainedFlows, int, int, int[])}, for sightings {@code records[0..n)}. */
+    long warm(FlowRecord[] records, int n, int[] hashes) {
+        long[] ix = index;
+        long[] r = rows;
+        int mask = ix.length - 1;
+        long seen = 0;
+        for (int i = 0; i < n; i++) {
+            FlowRecord f = records[i];
+            int h = FlowKey.hash(f.direction(), f.protocol(), f.srcHi(), f.srcLo(), f.srcPort(), f.dstHi(),
+                    f.dstLo(), f.dstPort());
+            hashes[i] = h;
+            seen += ix[h & mask];
+        }
+        for (int i = 0; i < n; i++) {
+            int id = (int) ix[hashes[i] & mask] - 1;
             if (id >= 0 && id < highWater) {
                 seen += r[id * ROW + SRC_LO];
             }
