@@ -14,16 +14,16 @@ public final class DrainedFlows {
     private static final Direction[] DIRECTIONS = Direction.values();
 
     private int size;
-    private int[] meta = new int[INITIAL]; // protocol | direction << 8 | tcpFlags << 16 (the low byte)
-    private long[] srcHi = new long[INITIAL];
-    private long[] srcLo = new long[INITIAL];
-    private long[] dstHi = new long[INITIAL];
-    private long[] dstLo = new long[INITIAL];
-    private long[] ports = new long[INITIAL]; // srcPort << 32 | dstPort
-    private long[] packets = new long[INITIAL];
-    private long[] bytes = new long[INITIAL];
-    private long[] firstNanos = new long[INITIAL];
-    private long[] lastNanos = new long[INITIAL];
+    private int[] meta = new int[0]; // protocol | direction << 8 | tcpFlags << 16 (the low byte)
+    private long[] srcHi = new long[0];
+    private long[] srcLo = new long[0];
+    private long[] dstHi = new long[0];
+    private long[] dstLo = new long[0];
+    private long[] ports = new long[0]; // srcPort << 32 | dstPort
+    private long[] packets = new long[0];
+    private long[] bytes = new long[0];
+    private long[] firstNanos = new long[0];
+    private long[] lastNanos = new long[0];
 
     /**
      * Appends a {@code struct cf_flow_key} and its {@code struct cf_flow_val}, decoded as
@@ -140,7 +140,7 @@ public final class DrainedFlows {
 
     private int next() {
         if (size == meta.length) {
-            resize(2 * size);
+            resize(Math.max(INITIAL, 2 * size)); // empty until the first entry: quiet cells hold no arrays
         }
         return size;
     }

@@ -157,9 +157,6 @@ public class EbpfBackend {
             this.cellId = cellId;
             this.ledger = ledger;
             this.pressure = pressure;
-            for (int i = 0; i < pending.length; i++) {
-                pending[i] = new FlowRecord();
-            }
         }
 
         @Override
@@ -182,7 +179,11 @@ public class EbpfBackend {
         @Override
         public void accept(NativeBytes data) {
             try {
-                FlowRecord r = FlowRecordCodec.decodeInto(data, pending[pendingCount]);
+                FlowRecord into = pending[pendingCount];
+                if (into == null) { // made as a cell's batches need them: a thousand quiet cells hold none
+                    into = pending[pendingCount] = new FlowRecord();
+                }
+                FlowRecord r = FlowRecordCodec.decodeInto(data, into);
                 if (r.decision() == Decision.ALLOW) {
                     batchNewFlows++;
                 }
