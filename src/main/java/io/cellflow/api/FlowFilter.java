@@ -1,5 +1,7 @@
 package io.cellflow.api;
 
+import io.cellflow.flow.FlowEvent;
+import io.cellflow.flow.Protocols;
 import io.cellflow.monitor.MonitorException;
 import io.cellflow.monitor.StreamItem;
 import java.util.Set;
@@ -50,6 +52,15 @@ record FlowFilter(String direction, String protocol, Integer port, String decisi
     public boolean test(StreamItem item) {
         if (!(item instanceof StreamItem.Flow f)) {
             return true;
+        }
+        FlowEvent e = f.event();
+        if (e != null) { // a published event: its fields, without building the decision (see StreamItem.Flow)
+            boolean ports = Protocols.hasPorts(e.protocol());
+            return (direction == null || direction.equals(e.direction().json()))
+                    && (protocol == null || protocol.equals(Protocols.name(e.protocol())))
+                    && (decision == null || decision.equals(e.decision().json()))
+                    && (kind == null || kind.equals(f.kind().sseName()))
+                    && (port == null || ports && (port == e.srcPort() || port == e.dstPort()));
         }
         var d = f.decision();
         return (direction == null || direction.equals(d.direction().json()))

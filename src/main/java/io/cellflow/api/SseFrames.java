@@ -1,10 +1,19 @@
 package io.cellflow.api;
 
+import io.cellflow.flow.Decision;
+import io.cellflow.flow.Direction;
+import io.cellflow.flow.FlowDecisionMapper;
+import io.cellflow.flow.FlowEvent;
+import io.cellflow.flow.FlowKind;
+import io.cellflow.flow.IpText;
 import io.cellflow.flow.NetworkFlowDecision;
+import io.cellflow.flow.Protocols;
+import io.cellflow.monitor.FlowStamp;
 import io.cellflow.monitor.StreamItem;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.function.Function;
 
 /**
@@ -25,14 +34,15 @@ final class SseFrames {
     private static final int FRAME_ESTIMATE = 512;
 
     private static final byte[] ID = ascii("id:");
-    private static final byte[] EVENT = ascii("\nevent:");
-    private static final byte[] DATA = ascii("\ndata:");
     private static final byte[] END = ascii("\n\n");
     private static final byte[] LOST = ascii("event:lost\ndata:{\"missed\":");
     private static final byte[] CAUSE = ascii(",\"cause\":");
     private static final byte[] LOST_END = ascii("}\n\n");
     private static final byte[] HEARTBEAT = ascii(":heartbeat\n\n");
     private static final byte[] NULL = ascii("null");
+    private static final int DECISIONS = Decision.values().length;
+    /** {@code \nevent:KIND\ndata:} per FlowKind. */
+    private static final byte[][] KIND_LINES = kindLines();
 
     /** Field slots, in NetworkFlowDecision's @JsonPropertyOrder; the string ones also index the caches. */
     private static final int SCHEMA_VERSION = 0, CELL_ID = 1, RUN_ID = 2, DECISION_ID = 3, DIRECTION = 4,
@@ -47,7 +57,16 @@ final class SseFrames {
             PACKET_COUNT = name("packet_count"), BYTE_COUNT = name("byte_count");
 
     private final boolean[] plain;
+    private final boolean eventsDirect;
     private final Function<String, byte[]> quote;
+    private String lastPrefix;
+    private byte[] lastPrefixBytes;
+    /** What every event of {@link #cachedStamp} shares, see {@link #cache}. */
+    private FlowStamp cachedStamp;
+    private byte[] head;
+    private byte[] tail;
+    /** Direction, decision and reason code per direction and decision, of {@link #cachedStamp}. */
+    private final byte[][] verdicts = new byte[Direction.values().length * DECISIONS][];
     private final String[] lastValue = new String[STRING_SLOTS];
     private final byte[][] lastBytes = new byte[STRING_SLOTS][];
     private byte[] buf;
@@ -60,6 +79,7 @@ final class SseFrames {
      */
     SseFrames(boolean[] plain, Function<String, byte[]> quote, int items) {
         this.plain = plain;
+        this.eventsDirect = allPlain(plain, FORMATTED);
         this.quote = quote;
         this.buf = new byte[Math.max(64, Math.min(items, 1 << 10) * FRAME_ESTIMATE)];
     }
@@ -70,17 +90,36 @@ final class SseFrames {
     }
 
     void flow(StreamItem.Flow f, boolean allCells) {
+        boolean fromEvent = eventsDirect && f.event() != null && plainPrefix(f.stamp().decisionPrefix());
         put(ID);
         if (allCells) {
-            string(f.decision().cellId());
+            string(fromEvent ? f.stamp().mapper().cellId() : f.decision().cellId());
             put((byte) ':');
         }
         decimal(f.sequence());
-        put(EVENT);
-        string(f.kind().sseName());
-        put(DATA);
-        decision(f.decision());
+        put(KIND_LINES[f.kind().ordinal()]);
+        if (fromEvent) {
+            decision(f.sequence(), f.event(), f.stamp());
+        } else {
+            decision(f.decision());
+        }
         put(END);
+    }
+
+    /** Whether a decision-id prefix is all plain characters (then its bytes are kept for the next event). */
+    private boolean plainPrefix(String prefix) {
+        if (prefix != lastPrefix) {
+            lastPrefix = prefix;
+            lastPrefixBytes = null;
+            for (int i = 0; i < prefix.length(); i++) {
+                char c = prefix.charAt(i);
+                if (c >= 128 || !plain[c]) {
+                    return false;
+                }
+            }
+            lastPrefixBytes = prefix.getBytes(StandardCharsets.US_ASCII);
+        }
+        return lastPrefixBytes != null;
     }
 
     void lost(StreamItem.Lost lost) {
@@ -133,6 +172,113 @@ final class SseFrames {
         field(CORRELATION_ID, d.correlationId(), true);
         field(OBSERVED_AT, d.observedAt(), false);
         put((byte) '}');
+    }
+
+    /**
+     * The decision {@link FlowStamp#decision} would build for event {@code sequence}, written from the event's
+     * fields: the same bytes as {@link #decision(NetworkFlowDecision)} of that decision (SseEncoderTest compares
+     * them), with addresses, {@code decision_id} and {@code observed_at} formatted into the buffer. Only when every
+     * character those three can hold is plain (see the constructor) and the prefix is.
+     */
+    private void decision(long sequence, FlowEvent e, FlowStamp stamp) {
+        if (stamp != cachedStamp) {
+            cache(stamp);
+        }
+        FlowDecisionMapper m = stamp.mapper();
+        put(head); // {"schema_version":..,"cell_id":..,"run_id":..,"decision_id":"PREFIX-
+        decimal(sequence);
+        put((byte) '"');
+        firstField = false;
+        if (e.direction() != null && e.decision() != null) {
+            int v = e.direction().ordinal() * DECISIONS + e.decision().ordinal();
+            if (verdicts[v] == null) {
+                int from = len;
+                verdict(e, m);
+                verdicts[v] = Arrays.copyOfRange(buf, from, len);
+            } else {
+                put(verdicts[v]);
+            }
+        } else {
+            verdict(e, m);
+        }
+        if (e.decision() == Decision.DENY) {
+            field(NFT_RULE_REF, FlowDecisionMapper.ruleRef(e), false);
+        }
+        boolean ports = Protocols.hasPorts(e.protocol());
+        name(NAMES[SRC_ADDR]);
+        address(e.srcHi(), e.srcLo());
+        if (ports && e.srcPort() >= 0) {
+            number(SRC_PORT, e.srcPort());
+        }
+        name(NAMES[DST_ADDR]);
+        address(e.dstHi(), e.dstLo());
+        if (ports && e.dstPort() >= 0) {
+            number(DST_PORT, e.dstPort());
+        }
+        String protocol = Protocols.name(e.protocol());
+        if (protocol == null) {
+            name(NAMES[PROTOCOL]);
+            put(NULL);
+        } else {
+            field(PROTOCOL, protocol, true);
+        }
+        if (e.packets() >= 0) {
+            number(PACKET_COUNT, e.packets());
+        }
+        if (e.bytes() >= 0) {
+            number(BYTE_COUNT, e.bytes());
+        }
+        put(tail); // ,"policy_digest":..,"keyset_id":..,"issuer_kid":..,"correlation_id":..,"observed_at":"
+        ensure(FlowDecisionMapper.OBSERVED_AT_MAX + 2);
+        len = m.writeObservedAt(e.monotonicNanos(), buf, len);
+        buf[len++] = '"';
+        buf[len++] = '}';
+    }
+
+    /** The direction, decision and reason code of an event (the same few values for every event of a run). */
+    private void verdict(FlowEvent e, FlowDecisionMapper m) {
+        field(DIRECTION, e.direction() == null ? null : e.direction().json(), true);
+        field(DECISION, e.decision() == null ? null : e.decision().json(), true);
+        field(REASON_CODE, m.reasonCode(e.decision()), true);
+    }
+
+    /**
+     * The bytes every event of {@code stamp} shares, written once with the same field writers: the head up to the
+     * decision id's sequence and the tail from the policy digest to the opening quote of observed_at (a decision
+     * id and a source address always come between and after them, so the commas are the same in every event).
+     */
+    private void cache(FlowStamp stamp) {
+        FlowDecisionMapper m = stamp.mapper();
+        int from = len;
+        put((byte) '{');
+        firstField = true;
+        field(SCHEMA_VERSION, NetworkFlowDecision.SCHEMA_VERSION, true);
+        field(CELL_ID, m.cellId(), true);
+        field(RUN_ID, m.runId(), true);
+        name(NAMES[DECISION_ID]);
+        put((byte) '"');
+        put(lastPrefixBytes);
+        put((byte) '-');
+        head = Arrays.copyOfRange(buf, from, len);
+        from = len;
+        firstField = false;
+        field(POLICY_DIGEST, stamp.policyDigest(), true);
+        field(KEYSET_ID, m.keysetId(), true);
+        field(ISSUER_KID, m.issuerKid(), true);
+        field(CORRELATION_ID, m.correlationId(), true);
+        name(NAMES[OBSERVED_AT]);
+        put((byte) '"');
+        tail = Arrays.copyOfRange(buf, from, len);
+        len = from - head.length; // nothing of it stays in the frames
+        Arrays.fill(verdicts, null);
+        cachedStamp = stamp;
+    }
+
+    private void address(long hi, long lo) {
+        ensure(IpText.MAX_LENGTH + 2);
+        buf[len++] = '"';
+        len = IpText.writeTo(hi, lo, buf, len);
+        buf[len++] = '"';
     }
 
     /** @param steady the same String object event after event: keep its bytes for the next one */
@@ -205,6 +351,10 @@ final class SseFrames {
 
     private void decimal(long v) {
         ensure(20);
+        if (v >= 0 && v <= Integer.MAX_VALUE) { // sequences, ports, counts: int arithmetic, two digits a step
+            len = positive((int) v, buf, len);
+            return;
+        }
         if (v < 0) {
             if (v == Long.MIN_VALUE) {
                 put(ascii(Long.toString(v)));
@@ -225,6 +375,28 @@ final class SseFrames {
         } while (v != 0);
     }
 
+    /** Writes {@code v} (not negative) in decimal at {@code pos}; returns the end. */
+    private static int positive(int v, byte[] b, int pos) {
+        int n = v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : v < 100000 ? 5 : v < 1000000 ? 6
+                : v < 10000000 ? 7 : v < 100000000 ? 8 : v < 1000000000 ? 9 : 10;
+        int end = pos + n;
+        int p = end;
+        while (v >= 100) {
+            int q = v / 100;
+            int r = v - q * 100;
+            b[--p] = (byte) ('0' + r % 10);
+            b[--p] = (byte) ('0' + r / 10);
+            v = q;
+        }
+        if (v >= 10) {
+            b[--p] = (byte) ('0' + v % 10);
+            b[--p] = (byte) ('0' + v / 10);
+        } else {
+            b[--p] = (byte) ('0' + v);
+        }
+        return end;
+    }
+
     private void put(byte b) {
         ensure(1);
         buf[len++] = b;
@@ -240,6 +412,28 @@ final class SseFrames {
         if (len + n > buf.length) {
             buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, len + n));
         }
+    }
+
+    /** Every character of a formatted address (IPv4, IPv6 hex) or observed_at, and the decision id's dash. */
+    private static final String FORMATTED = "0123456789abcdef.:-TZ";
+
+    /** Whether the mapper writes every character of {@code chars} inside a string as it is. */
+    static boolean allPlain(boolean[] plain, String chars) {
+        for (int i = 0; i < chars.length(); i++) {
+            if (!plain[chars.charAt(i)]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static byte[][] kindLines() {
+        FlowKind[] kinds = FlowKind.values();
+        byte[][] out = new byte[kinds.length][];
+        for (FlowKind k : kinds) {
+            out[k.ordinal()] = ("\nevent:" + k.sseName() + "\ndata:").getBytes(StandardCharsets.UTF_8);
+        }
+        return out;
     }
 
     private static byte[] ascii(String s) {

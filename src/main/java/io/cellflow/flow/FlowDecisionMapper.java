@@ -49,8 +49,49 @@ public final class FlowDecisionMapper {
         this.clock = clock;
     }
 
+    /** The policy digest live now ({@code null}: no policy). */
+    public String policyDigest() {
+        return policyDigest.get();
+    }
+
+    public String cellId() {
+        return cellId;
+    }
+
+    public String runId() {
+        return runId;
+    }
+
+    public String keysetId() {
+        return keysetId;
+    }
+
+    public String issuerKid() {
+        return issuerKid;
+    }
+
+    public String correlationId() {
+        return correlationId;
+    }
+
+    /** The {@code reason_code} of an event with this decision. */
+    public String reasonCode(Decision decision) {
+        return decision == Decision.DENY ? denyReasonCode : reasonCode;
+    }
+
+    /**
+     * Writes the {@code observed_at} text of a {@code CLOCK_MONOTONIC} stamp into {@code out} at {@code pos} (at
+     * most {@link #OBSERVED_AT_MAX} bytes, Latin-1), as {@link #map} would make it; returns the end position.
+     */
+    public int writeObservedAt(long monotonicNanos, byte[] out, int pos) {
+        return observedAt.formatInto(clock.toEpochNanos(monotonicNanos), out, pos);
+    }
+
+    /** The longest {@code observed_at} text {@link #writeObservedAt} writes. */
+    public static final int OBSERVED_AT_MAX = InstantText.MAX_LENGTH;
+
     /** {@code nft_rule_ref} of a denied event: {@code rule:N} (1-based, request order) or {@code default}. */
-    static String ruleRef(FlowEvent e) {
+    public static String ruleRef(FlowEvent e) {
         if (e.decision() != Decision.DENY) {
             return null;
         }

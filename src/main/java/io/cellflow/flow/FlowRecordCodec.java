@@ -184,7 +184,7 @@ public final class FlowRecordCodec {
     }
 
     /** Whether the family is IPv6 (else IPv4). */
-    private static boolean v6(int family) {
+    static boolean v6(int family) {
         return switch (family) {
             case FlowAbi.FAMILY_V4 -> false;
             case FlowAbi.FAMILY_V6 -> true;
@@ -216,27 +216,27 @@ public final class FlowRecordCodec {
         return Character.reverseBytes((char) (le >>> (8 * k)));
     }
 
-    private static int be16(ByteBuffer buf, int at) {
+    static int be16(ByteBuffer buf, int at) {
         short v = buf.getShort(at);
         return Short.toUnsignedInt(buf.order() == ByteOrder.BIG_ENDIAN ? v : Short.reverseBytes(v));
     }
 
-    private static int be32(ByteBuffer buf, int at) {
+    static int be32(ByteBuffer buf, int at) {
         int v = buf.getInt(at);
         return buf.order() == ByteOrder.BIG_ENDIAN ? v : Integer.reverseBytes(v);
     }
 
-    private static long be64(ByteBuffer buf, int at) {
+    static long be64(ByteBuffer buf, int at) {
         long v = buf.getLong(at);
         return buf.order() == ByteOrder.BIG_ENDIAN ? v : Long.reverseBytes(v);
     }
 
-    private static int u32(ByteBuffer buf, int at) {
+    static int u32(ByteBuffer buf, int at) {
         int v = buf.getInt(at);
         return buf.order() == HOST ? v : Integer.reverseBytes(v);
     }
 
-    private static long u64(ByteBuffer buf, int at) {
+    static long u64(ByteBuffer buf, int at) {
         long v = buf.getLong(at);
         return buf.order() == HOST ? v : Long.reverseBytes(v);
     }

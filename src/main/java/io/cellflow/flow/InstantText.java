@@ -18,7 +18,20 @@ final class InstantText {
 
     private volatile Second cached = new Second(Long.MIN_VALUE, new byte[0]);
 
+    /**
+     * Room for the longest text: epoch nanoseconds in a long span the years 1677 to 2262, so the seconds part is
+     * always 19 characters, plus {@code .nnnnnnnnnZ}.
+     */
+    static final int MAX_LENGTH = 32;
+
     String format(long epochNanos) {
+        byte[] out = new byte[MAX_LENGTH];
+        int n = formatInto(epochNanos, out, 0);
+        return new String(out, 0, n, StandardCharsets.ISO_8859_1);
+    }
+
+    /** Writes the text into {@code out} from {@code pos} (room for {@link #MAX_LENGTH} bytes); returns the end. */
+    int formatInto(long epochNanos, byte[] out, int pos) {
         long second = Math.floorDiv(epochNanos, NANOS);
         int nano = (int) Math.floorMod(epochNanos, NANOS);
         Second s = cached;
@@ -28,9 +41,8 @@ final class InstantText {
             cached = s;
         }
         byte[] p = s.prefix;
-        byte[] out = new byte[p.length + 11];
-        System.arraycopy(p, 0, out, 0, p.length);
-        int n = p.length;
+        System.arraycopy(p, 0, out, pos, p.length);
+        int n = pos + p.length;
         if (nano > 0) {
             out[n++] = '.';
             int digits = nano % 1_000_000 == 0 ? 3 : nano % 1_000 == 0 ? 6 : 9;
@@ -41,6 +53,6 @@ final class InstantText {
             }
         }
         out[n++] = 'Z';
-        return new String(out, 0, n, StandardCharsets.ISO_8859_1);
+        return n;
     }
 }

@@ -45,9 +45,31 @@ public final class IpText {
         return v6(b);
     }
 
+    /** The longest text {@link #writeTo} writes (a full IPv6 address). */
+    public static final int MAX_LENGTH = 39;
+
+    /**
+     * Writes the text of {@link #of(long, long)} into {@code out} from {@code pos} as ASCII bytes (room for
+     * {@link #MAX_LENGTH}); returns the end. IPv4 allocates nothing.
+     */
+    public static int writeTo(long hi, long lo, byte[] out, int pos) {
+        if (IpAddr.isV4(hi, lo)) {
+            return v4Into((int) lo, out, pos);
+        }
+        String text = of(hi, lo);
+        for (int i = 0; i < text.length(); i++) {
+            out[pos++] = (byte) text.charAt(i);
+        }
+        return pos;
+    }
+
     private static String v4(int a) {
         byte[] out = new byte[15];
-        int n = 0;
+        int n = v4Into(a, out, 0);
+        return new String(out, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
+    private static int v4Into(int a, byte[] out, int n) {
         for (int shift = 24; shift >= 0; shift -= 8) {
             int octet = (a >>> shift) & 0xff;
             if (octet >= 100) {
@@ -61,7 +83,7 @@ public final class IpText {
                 out[n++] = '.';
             }
         }
-        return new String(out, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1);
+        return n;
     }
 
     private static String v6(byte[] b) {

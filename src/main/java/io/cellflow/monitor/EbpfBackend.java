@@ -9,6 +9,7 @@ import io.cellflow.bpf.KernelCounters;
 import io.cellflow.bpf.RingBufferReader;
 import io.cellflow.config.CellflowConfig;
 import io.cellflow.flow.Decision;
+import io.cellflow.flow.DrainedFlows;
 import io.cellflow.flow.FlowRecord;
 import io.cellflow.flow.FlowRecordCodec;
 import io.cellflow.flow.MalformedRecordException;
@@ -137,7 +138,8 @@ public class EbpfBackend {
     /**
      * Decodes records on the poller thread; a malformed record is counted and skipped, never rethrown. A batch of
      * records is one hold of the ledger's lock (see {@link FlowLedger#beginSightings()}); each record is decoded into
-     * the same {@link FlowRecord}, so a record of a flow already open allocates nothing. The allowed ones (each a
+     * one of {@value FlowLedger#CHUNK} reused {@link FlowRecord}s, handed to the ledger a group at a time, so a record
+     * of a flow already open allocates nothing. The allowed ones (each a
      * flow the kernel inserted into its table) are counted per batch for the cell's {@link DrainPressure}.
      */
     private static final class DecodingSink implements RingBufferReader.RecordSink {
@@ -145,7 +147,10 @@ public class EbpfBackend {
         private final FlowLedger ledger;
         private final DrainPressure pressure;
         private final AtomicLong malformed = new AtomicLong();
-        private final FlowRecord record = new FlowRecord(); // poller thread only
+        // poller thread only: records decoded but not yet given to the ledger, which takes them in groups (so it
+        // can load what their lookups touch at once, see FlowLedger#sighted(FlowRecord[], int))
+        private final FlowRecord[] pending = new FlowRecord[FlowLedger.CHUNK];
+        private int pendingCount;
         private int batchNewFlows; // poller thread only
 
         DecodingSink(String cellId, FlowLedger ledger, DrainPressure pressure) {
@@ -161,7 +166,11 @@ public class EbpfBackend {
 
         @Override
         public void endBatch() {
-            ledger.endSightings();
+            try {
+                flush();
+            } finally {
+                ledger.endSightings();
+            }
             int n = batchNewFlows;
             batchNewFlows = 0;
             pressure.recorded(n);
@@ -170,16 +179,30 @@ public class EbpfBackend {
         @Override
         public void accept(NativeBytes data) {
             try {
-                FlowRecord r = FlowRecordCodec.decodeInto(data, record);
+                FlowRecord into = pending[pendingCount];
+                if (into == null) { // made as a cell's batches need them: a thousand quiet cells hold none
+                    into = pending[pendingCount] = new FlowRecord();
+                }
+                FlowRecord r = FlowRecordCodec.decodeInto(data, into);
                 if (r.decision() == Decision.ALLOW) {
                     batchNewFlows++;
                 }
-                ledger.sighted(r);
+                if (++pendingCount == pending.length) {
+                    flush();
+                }
             } catch (MalformedRecordException e) {
                 if (malformed.incrementAndGet() == 1) {
                     LOG.errorf("cell %s: %s (further malformed records are counted, not logged)", cellId,
                             e.getMessage());
                 }
+            }
+        }
+
+        private void flush() {
+            int n = pendingCount;
+            pendingCount = 0;
+            if (n > 0) {
+                ledger.sighted(pending, n);
             }
         }
     }
@@ -203,17 +226,22 @@ public class EbpfBackend {
      * source's lock), emptied by the same thread under the adapter's drain lock.
      */
     private static final class DrainedEntries implements FlowTableDrainer.Sink {
-        private List<FlowLedger.Drained> entries = new ArrayList<>();
+        // two batches taking turns: the ledger applies one (same thread, before the next drain) while the other
+        // fills, so a drain allocates nothing per entry and no new batch
+        private DrainedFlows entries = new DrainedFlows();
+        private DrainedFlows spare = new DrainedFlows();
 
         @Override
         public synchronized void accept(ByteBuffer keys, int keyOffset, ByteBuffer values, int valueOffset) {
-            entries.add(new FlowLedger.Drained(FlowRecordCodec.decodeKey(keys, keyOffset),
-                    FlowRecordCodec.decodeValue(values, valueOffset)));
+            entries.add(keys, keyOffset, values, valueOffset);
         }
 
-        synchronized List<FlowLedger.Drained> take() {
-            List<FlowLedger.Drained> out = entries;
-            entries = new ArrayList<>(Math.max(16, out.size()));
+        /** The entries so far; valid until the next call (the ledger applies them before the next drain). */
+        synchronized DrainedFlows take() {
+            DrainedFlows out = entries;
+            spare.clear();
+            entries = spare;
+            spare = out;
             return out;
         }
     }

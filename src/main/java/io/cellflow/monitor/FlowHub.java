@@ -2,8 +2,8 @@ package io.cellflow.monitor;
 
 import io.cellflow.flow.FlowDecisionMapper;
 import io.cellflow.flow.FlowEvent;
-import io.cellflow.flow.NetworkFlowDecision;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.Consumer;
 
 /**
@@ -20,6 +20,7 @@ public final class FlowHub {
     private final ReplayBuffer replay;
     private final Fanout fanout;
     private long sequence; // guarded by this
+    private FlowStamp stamp; // guarded by this
     private volatile long published;
 
     /**
@@ -32,23 +33,32 @@ public final class FlowHub {
         this.decisionPrefix = decisionPrefix;
         this.fanout = new Fanout(clientBuffer);
         this.replay = new ReplayBuffer(replayBuffer,
-                (seq, event, digest) -> new StreamItem.Flow(seq, event.kind(), mapper.map(event, decisionId(seq), digest)));
+                (seq, event, digest) -> new StreamItem.Flow(seq, event, stamp(digest)));
         this.onEvent = onEvent;
     }
 
-    /** Stamps and sequences one event, keeps it for replay and offers it to every client. */
+    /**
+     * Stamps and sequences one event, keeps it for replay and offers it to every client. The item carries the
+     * event and the run's stamp, not a decision: see {@link StreamItem.Flow}.
+     */
     public synchronized void publish(FlowEvent event) {
         long seq = ++sequence;
-        NetworkFlowDecision decision = mapper.map(event, decisionId(seq));
-        StreamItem.Flow item = new StreamItem.Flow(seq, event.kind(), decision);
-        replay.add(seq, event, decision.policyDigest());
+        FlowStamp s = stamp(mapper.policyDigest());
+        StreamItem.Flow item = new StreamItem.Flow(seq, event, s);
+        replay.add(seq, event, s.policyDigest());
         published = seq;
         onEvent.accept(item);
         fanout.offer(item);
     }
 
-    private String decisionId(long seq) {
-        return decisionPrefix + "-" + seq;
+    /** The stamp for {@code digest}: the last one while the digest stays the same (one per policy in force). */
+    private FlowStamp stamp(String digest) {
+        FlowStamp s = stamp;
+        if (s == null || !Objects.equals(s.policyDigest(), digest)) {
+            s = new FlowStamp(mapper, decisionPrefix, digest);
+            stamp = s;
+        }
+        return s;
     }
 
     /** Tells every client that events were lost before they reached the hub (the kernel's ring was full). */

@@ -1,6 +1,8 @@
 package io.cellflow.monitor;
 
 import io.cellflow.flow.Decision;
+import io.cellflow.flow.Direction;
+import io.cellflow.flow.DrainedFlows;
 import io.cellflow.flow.FlowCounters;
 import io.cellflow.flow.FlowEvent;
 import io.cellflow.flow.FlowKey;
@@ -41,6 +43,10 @@ final class FlowLedger {
     private long uniqueFlows;
     private long closedFlows;
     private long round;
+    /** Where {@link OpenFlowTable#warm}'s loads go, so that the JIT keeps them; never read. */
+    @SuppressWarnings("unused")
+    private long warmed;
+    private final int[] sightingHashes = new int[CHUNK]; // under the lock
     private volatile boolean stopping;
 
     /** One drained flow-table entry, decoded outside the lock. */
@@ -73,17 +79,38 @@ final class FlowLedger {
      * for a record that becomes an event; {@code r} is not kept.
      */
     void sighted(FlowRecord r) {
+        sighted(r, FlowKey.hash(r.direction(), r.protocol(), r.srcHi(), r.srcLo(), r.srcPort(), r.dstHi(), r.dstLo(),
+                r.dstPort()));
+    }
+
+    /**
+     * Sightings {@code records[0..n)} in order, as {@link #sighted(FlowRecord)} each, in one lock hold; the table's
+     * slots and rows they probe are loaded first, all at once (see {@link OpenFlowTable#warm}). At most
+     * {@value #CHUNK}; the records are not kept.
+     */
+    void sighted(FlowRecord[] records, int n) {
+        lock.lock();
+        try {
+            warmed += open.warm(records, n, sightingHashes);
+            for (int i = 0; i < n; i++) {
+                sighted(records[i], sightingHashes[i]);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void sighted(FlowRecord r, int hash) {
         lock.lock();
         try {
             if (r.kind() != FlowKind.OPENED || r.decision() != Decision.ALLOW) {
                 hub.publish(r.toEvent()); // not part of a flow's life (e.g. a denied packet): passed on as it is
                 return;
             }
-            if (open.find(r.direction(), r.protocol(), r.srcHi(), r.srcLo(), r.srcPort(), r.dstHi(), r.dstLo(),
-                    r.dstPort()) < 0) {
-                int id = open.add(r.direction(), r.protocol(), r.srcHi(), r.srcLo(), r.srcPort(), r.dstHi(),
-                        r.dstLo(), r.dstPort());
-                start(id, r.monotonicNanos(), System.nanoTime());
+            int found = open.findOrAdd(r.direction(), r.protocol(), r.srcHi(), r.srcLo(), r.srcPort(), r.dstHi(),
+                    r.dstLo(), r.dstPort(), hash);
+            if (found < 0) {
+                start(-found - 1, r.monotonicNanos(), System.nanoTime());
                 hub.publish(r.toEvent());
             }
         } finally {
@@ -108,16 +135,36 @@ final class FlowLedger {
 
     /** One drain's entries, applied in order, {@value #CHUNK} per lock hold, {@code pacer} between chunks. */
     void drained(List<Drained> entries, DrainPacer pacer) {
+        DrainedFlows flows = new DrainedFlows();
+        for (Drained d : entries) {
+            flows.add(d.key(), d.counters());
+        }
+        drained(flows, pacer);
+    }
+
+    /** One drain's entries, applied in order, {@value #CHUNK} per lock hold, without pacing. */
+    void drained(DrainedFlows entries) {
+        drained(entries, DrainPacer.NONE);
+    }
+
+    /**
+     * One drain's entries, applied in order, {@value #CHUNK} per lock hold, {@code pacer} between chunks;
+     * {@code entries} is not kept.
+     */
+    void drained(DrainedFlows entries, DrainPacer pacer) {
         long now = System.nanoTime();
-        for (int from = 0; from < entries.size(); from += CHUNK) {
+        int size = entries.size();
+        int[] hashes = new int[CHUNK];
+        for (int from = 0; from < size; from += CHUNK) {
             if (from > 0 && !stopping) {
-                pacer.betweenChunks(chunks(entries.size() - from));
+                pacer.betweenChunks(chunks(size - from));
             }
-            int to = Math.min(entries.size(), from + CHUNK);
+            int to = Math.min(size, from + CHUNK);
             lock.lock();
             try {
+                warmed += open.warm(entries, from, to, hashes);
                 for (int i = from; i < to; i++) {
-                    apply(entries.get(i), now);
+                    apply(entries, i, hashes[i - from], now);
                 }
             } finally {
                 lock.unlock();
@@ -129,21 +176,25 @@ final class FlowLedger {
         return (steps + CHUNK - 1) / CHUNK;
     }
 
-    private void apply(Drained d, long now) {
-        FlowKey key = d.key();
-        FlowCounters c = d.counters();
-        int id = open.find(key);
+    private void apply(DrainedFlows e, int i, int hash, long now) {
+        Direction d = e.direction(i);
+        int proto = e.protocol(i);
+        long sh = e.srcHi(i), sl = e.srcLo(i), dh = e.dstHi(i), dl = e.dstLo(i);
+        int sp = e.srcPort(i), dp = e.dstPort(i);
+        long packets = e.packets(i), bytes = e.bytes(i);
+        int tcpFlags = e.tcpFlags(i);
+        int id = open.findOrAdd(d, proto, sh, sl, sp, dh, dl, dp, hash);
         if (id < 0) {
-            id = open.add(key);
-            start(id, c.firstNanos(), now);
-            hub.publish(event(FlowKind.OPENED, id, c.packets(), c.bytes(), c.firstNanos(), c.tcpFlags()));
+            id = -id - 1;
+            start(id, e.firstNanos(i), now);
+            hub.publish(event(FlowKind.OPENED, id, packets, bytes, e.firstNanos(i), tcpFlags));
         }
-        if (c.packets() == 0) {
+        if (packets == 0) {
             return;
         }
-        open.count(id, c.packets(), c.bytes(), c.lastNanos(), c.tcpFlags(), c.ending());
+        open.count(id, packets, bytes, e.lastNanos(i), tcpFlags, e.ending(i));
         open.touch(id, open.lastNanos(id), round, now);
-        hub.publish(event(FlowKind.UPDATED, id, c.packets(), c.bytes(), c.lastNanos(), c.tcpFlags()));
+        hub.publish(event(FlowKind.UPDATED, id, packets, bytes, e.lastNanos(i), tcpFlags));
     }
 
     /** After a drain: closes ended and idle flows, without pacing. */

@@ -9,7 +9,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import io.cellflow.flow.Decision;
 import io.cellflow.flow.Direction;
+import io.cellflow.flow.FlowDecisionMapper;
+import io.cellflow.flow.FlowEvent;
 import io.cellflow.flow.FlowKind;
+import io.cellflow.flow.IpAddr;
+import io.cellflow.flow.MonotonicClock;
+import io.cellflow.flow.Protocols;
+import io.cellflow.monitor.FlowStamp;
 import io.cellflow.flow.NetworkFlowDecision;
 import io.cellflow.monitor.StreamItem;
 import java.nio.charset.StandardCharsets;
@@ -135,6 +141,115 @@ class SseEncoderTest {
                     escaping.encode(items, item -> true, false).toString(StandardCharsets.UTF_8));
             assertEquals("id:" + i + "\nevent:flow.closed\ndata:" + bytes(quotedNumbers, d) + "\n\n",
                     quoting.encode(items, item -> true, false).toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void aPublishedEventIsWrittenAsTheDecisionItsStampBuilds() throws Exception {
+        java.util.Random r = new java.util.Random(5);
+        MonotonicClock clock = new MonotonicClock();
+        String[] texts = {null, "c-1", "c\u00e9ll \"q\"\n", "k-1"};
+        String[] digests = {null, "sha256:ab", "d\u00e9"};
+        String[] prefixes = {"6f1c2a9e-1b2c-4d3e-8f9a-0b1c2d3e4f5a", "pr\u00e9fixe", "p\"q"};
+        int[] protocols = {Protocols.TCP, Protocols.UDP, Protocols.ICMP, Protocols.ICMPV6, 132, 0};
+        for (int i = 0; i < 3000; i++) {
+            FlowDecisionMapper mapper = new FlowDecisionMapper(r.nextBoolean() ? "c-1" : "c\u00e9ll", "run-" + i % 3,
+                    pick(r, texts), pick(r, texts), pick(r, texts), "ebpf_tc", "ebpf_tc_drop", () -> null, clock);
+            FlowStamp stamp = new FlowStamp(mapper, prefixes[r.nextInt(prefixes.length)], pick(r, digests));
+            boolean v4 = r.nextBoolean();
+            long srcHi = v4 ? 0 : r.nextLong(), dstHi = v4 ? 0 : (r.nextBoolean() ? 0x20010db800000000L : 0);
+            long srcLo = v4 ? IpAddr.v4Lo(r.nextInt()) : r.nextLong(), dstLo = v4 ? IpAddr.v4Lo(r.nextInt())
+                    : (r.nextBoolean() ? 1 : IpAddr.v4Lo(r.nextInt()));
+            FlowEvent e = new FlowEvent(FlowKind.values()[r.nextInt(FlowKind.values().length)],
+                    Direction.values()[r.nextInt(Direction.values().length)],
+                    Decision.values()[r.nextInt(Decision.values().length)], srcHi, srcLo,
+                    r.nextInt(5) == 0 ? -1 : r.nextInt(65536), dstHi, dstLo, r.nextInt(5) == 0 ? -1 : r.nextInt(65536),
+                    protocols[r.nextInt(protocols.length)], r.nextInt(256), r.nextInt(5) == 0 ? -1 : r.nextInt(1000),
+                    r.nextInt(5) == 0 ? -1 : r.nextLong() >>> 1, System.nanoTime() - r.nextInt(1_000_000_000)
+                            / (r.nextBoolean() ? 1 : 1000) * (r.nextBoolean() ? 1 : 1000),
+                    0, r.nextInt(3));
+            long seq = 1 + r.nextInt(1 << 20);
+            StreamItem.Flow published = new StreamItem.Flow(seq, e, stamp);
+            StreamItem.Flow built = new StreamItem.Flow(seq, e.kind(), stamp.decision(seq, e));
+            for (boolean allCells : new boolean[] {false, true}) {
+                assertEquals(encode(List.of(built), allCells), encode(List.of(published), allCells),
+                        built.decision().toString());
+            }
+            assertEquals(built.decision(), published.decision());
+            assertEquals(built.direction(), published.direction());
+        }
+    }
+
+    @Test
+    void aBatchOfPublishedEventsOfAFewRunsIsTheirDecisionsFrames() {
+        java.util.Random r = new java.util.Random(9);
+        MonotonicClock clock = new MonotonicClock();
+        List<FlowStamp> stamps = List.of(
+                new FlowStamp(new FlowDecisionMapper("c-1", "run-1", "corr", "ebpf_tc", clock), "p1", null),
+                new FlowStamp(new FlowDecisionMapper("c-1", "run-1", "corr", "ebpf_tc", clock), "p1", "sha256:1"),
+                new FlowStamp(new FlowDecisionMapper("c-2", "run-2", null, "k", "kid", "ebpf_tc", "ebpf_tc_drop",
+                        () -> null, clock), "p2", "sha256:2"));
+        List<StreamItem> published = new java.util.ArrayList<>();
+        List<StreamItem> built = new java.util.ArrayList<>();
+        for (int i = 1; i <= 2000; i++) {
+            FlowStamp stamp = stamps.get(r.nextInt(10) == 0 ? r.nextInt(stamps.size()) : 0); // mostly runs of one
+            FlowEvent e = new FlowEvent(FlowKind.values()[r.nextInt(FlowKind.values().length)],
+                    Direction.values()[r.nextInt(Direction.values().length)],
+                    Decision.values()[r.nextInt(Decision.values().length)], 0, IpAddr.v4Lo(r.nextInt()),
+                    r.nextInt(65536), 0, IpAddr.v4Lo(r.nextInt()), r.nextInt(65536), Protocols.UDP, 0, r.nextInt(9),
+                    r.nextInt(9999), System.nanoTime(), 0, r.nextInt(3));
+            published.add(new StreamItem.Flow(i, e, stamp));
+            built.add(new StreamItem.Flow(i, e.kind(), stamp.decision(i, e)));
+            if (i % 97 == 0) {
+                published.add(new StreamItem.Lost(i, StreamItem.Lost.SLOW_CLIENT));
+                built.add(new StreamItem.Lost(i, StreamItem.Lost.SLOW_CLIENT));
+            }
+        }
+        for (boolean allCells : new boolean[] {false, true}) {
+            assertEquals(encode(built, allCells), encode(published, allCells));
+        }
+    }
+
+    @Test
+    void numbersAtEveryDigitCountAreTheMappersDecimals() throws Exception {
+        List<Long> values = new java.util.ArrayList<>(List.of(0L, (long) Integer.MAX_VALUE, Integer.MAX_VALUE + 1L,
+                -1L, (long) Integer.MIN_VALUE, Long.MIN_VALUE, Long.MAX_VALUE));
+        for (long p = 1; p > 0 && p <= Long.MAX_VALUE / 10; p *= 10) {
+            values.addAll(List.of(p - 1, p, p + 1, 10 * p - 1));
+        }
+        for (long v : values) {
+            NetworkFlowDecision d = new NetworkFlowDecision("1.0.0", "c", "r", "d", Direction.EGRESS, Decision.ALLOW,
+                    "ebpf_tc", null, "198.18.0.1", (int) v, "198.18.0.2", 53, "udp", v, v, null, null, null, null,
+                    "2026-01-01T00:00:00Z");
+            assertEquals("id:" + v + "\nevent:flow.opened\ndata:" + bytes(JSON, d) + "\n\n",
+                    encode(List.of(new StreamItem.Flow(v, FlowKind.OPENED, d)), false), Long.toString(v));
+        }
+    }
+
+    @Test
+    void filtersSeeAPublishedEventAsItsDecision() {
+        java.util.Random r = new java.util.Random(3);
+        MonotonicClock clock = new MonotonicClock();
+        FlowStamp stamp = new FlowStamp(new FlowDecisionMapper("c", "run", null, "ebpf_tc", clock), "p", null);
+        List<FlowFilter> filters = List.of(FlowFilter.of(null, "egress", null, null, null, null),
+                FlowFilter.of(null, null, "udp", null, null, null), FlowFilter.of(null, null, "icmp", null, null, null),
+                FlowFilter.of(null, null, null, "53", null, null), FlowFilter.of(null, null, null, "0", null, null),
+                FlowFilter.of(null, null, null, null, "deny", null),
+                FlowFilter.of(null, null, null, null, null, "flow.closed"),
+                FlowFilter.of(null, "ingress", "tcp", "80", "allow", "flow.opened"));
+        int[] protocols = {Protocols.TCP, Protocols.UDP, Protocols.ICMP, 132};
+        int[] ports = {-1, 0, 53, 80, 4000};
+        for (int i = 0; i < 2000; i++) {
+            FlowEvent e = new FlowEvent(FlowKind.values()[r.nextInt(FlowKind.values().length)],
+                    Direction.values()[r.nextInt(Direction.values().length)],
+                    Decision.values()[r.nextInt(Decision.values().length)], 0, IpAddr.v4Lo(r.nextInt()),
+                    ports[r.nextInt(ports.length)], 0, IpAddr.v4Lo(r.nextInt()), ports[r.nextInt(ports.length)],
+                    protocols[r.nextInt(protocols.length)], 0, 1, 60, System.nanoTime(), 0, 0);
+            StreamItem.Flow published = new StreamItem.Flow(i, e, stamp);
+            StreamItem.Flow built = new StreamItem.Flow(i, e.kind(), stamp.decision(i, e));
+            for (FlowFilter f : filters) {
+                assertEquals(f.test(built), f.test(published), f + " " + e);
+            }
         }
     }
 

@@ -40,6 +40,40 @@ class FlowLedgerTest {
     }
 
     @Test
+    void sightingsInGroupsAreSightingsOneByOne() throws Exception {
+        MonotonicClock clock = new MonotonicClock();
+        FlowHub oneHub = new FlowHub(new FlowDecisionMapper("c", "r", null, "ebpf_tc", clock), "p",
+                100_000, 0, item -> {});
+        TestClient one = TestClient.of(oneHub, -1, false);
+        FlowLedger byOne = new FlowLedger(oneHub, Duration.ofHours(1).toNanos());
+        FlowHub groupHub = new FlowHub(new FlowDecisionMapper("c", "r", null, "ebpf_tc", clock), "p",
+                100_000, 0, item -> {});
+        TestClient grouped = TestClient.of(groupHub, -1, false);
+        FlowLedger inGroups = new FlowLedger(groupHub, Duration.ofHours(1).toNanos());
+        java.util.Random r = new java.util.Random(1);
+        io.cellflow.flow.FlowRecord[] group = new io.cellflow.flow.FlowRecord[FlowLedger.CHUNK];
+        for (int round = 0; round < 300; round++) {
+            int n = 1 + r.nextInt(FlowLedger.CHUNK);
+            for (int i = 0; i < n; i++) { // repeats within and across groups, and denied packets
+                FlowEvent e = new FlowEvent(FlowKind.OPENED, Direction.EGRESS,
+                        r.nextInt(8) == 0 ? Decision.DENY : Decision.ALLOW, InetAddress.getByName("198.18.0.1"),
+                        40000 + r.nextInt(3000), InetAddress.getByName("198.18.0.2"), 80, 6, 2, 1, 74, 1000 + i, 2, 0);
+                group[i] = io.cellflow.flow.FlowRecord.of(e);
+                byOne.sighted(e);
+            }
+            inGroups.sighted(group, n);
+        }
+        assertTrue(byOne.uniqueFlows() > 1000);
+        assertEquals(byOne.uniqueFlows(), inGroups.uniqueFlows());
+        assertEquals(byOne.openFlows(), inGroups.openFlows());
+        assertEquals(one.items.size(), grouped.items.size());
+        for (int i = 0; i < one.items.size(); i++) {
+            assertEquals(((StreamItem.Flow) one.items.get(i)).decision(),
+                    ((StreamItem.Flow) grouped.items.get(i)).decision());
+        }
+    }
+
+    @Test
     void opensOnceUpdatesWithDeltasAndClosesAfterFinThenQuiet() throws Exception {
         FlowLedger ledger = new FlowLedger(hub, Duration.ofHours(1).toNanos());
         FlowEvent e = opened(40000);

@@ -78,6 +78,35 @@ class OpenFlowTableTest {
     }
 
     @Test
+    void findOrAddIsFindThenAddInOneProbe() {
+        Random r = new Random(5);
+        OpenFlowTable table = new OpenFlowTable();
+        Map<FlowKey, Integer> model = new HashMap<>();
+        List<FlowKey> keys = keys(r, 5000);
+        for (int step = 0; step < 60_000; step++) {
+            FlowKey k = keys.get(r.nextInt(keys.size()));
+            int got = table.findOrAdd(k.direction(), k.protocol(), k.srcHi(), k.srcLo(), k.srcPort(), k.dstHi(),
+                    k.dstLo(), k.dstPort());
+            Integer known = model.get(k);
+            if (known != null) {
+                assertEquals(known, got);
+                if (r.nextInt(3) == 0) {
+                    assertTrue(table.remove(got));
+                    model.remove(k);
+                }
+            } else {
+                assertTrue(got < 0, "a new flow is added");
+                int id = -got - 1;
+                assertEquals(k, key(table, id));
+                assertEquals(0, table.packets(id));
+                assertEquals(id, table.find(k));
+                model.put(k, id);
+            }
+            assertEquals(model.size(), table.size());
+        }
+    }
+
+    @Test
     void keepsEveryFieldOfAFlow() {
         OpenFlowTable table = new OpenFlowTable();
         FlowKey icmp = new FlowKey(Direction.INGRESS, 58, 0x20010db8L << 32, 1, -1, 0x20010db8L << 32, 2, 0x8000);
