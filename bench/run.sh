@@ -21,6 +21,9 @@
 #   CF_DRAIN=250ms flow-table drain interval of the service (the reference's newflow --drain-ms 250)
 #   CF_RING_KB=4096  ring buffer of the benchmark cell (POST ring_buffer_bytes), the reference's newflow --rb-kb;
 #                  the cells test keeps the service default
+#   CF_TABLE=262144  flow-table entries of the traffic tests' service (cellflow.bpf.flow-table-entries), the
+#                  reference's flow map (its max_entries; flowmon runs without --map-entries); the cells test keeps
+#                  the service default (16384); "" keeps the default everywhere
 #   ONLY=""       a regex: run only the tests whose name matches (e.g. ONLY='agg_st|newflow_st',
 #                  ONLY=cf_latency, ONLY=cells, ONLY=load); "" runs everything
 #   PROFILER_LIB=""  path of async-profiler's libasyncProfiler.so: attached (jcmd JVMTI.agent_load) to the service
@@ -57,6 +60,8 @@ PORT=${PORT:-18080}
 SVC_CPU=${SVC_CPU-1}
 CF_OPTS=${CF_OPTS:-}
 CF_RING_KB=${CF_RING_KB:-4096}
+CF_TABLE=${CF_TABLE-262144}
+[[ -z $CF_TABLE || $CF_TABLE =~ ^[0-9]+$ ]] || { echo "CF_TABLE must be a number of entries or empty" >&2; exit 2; }
 CF_DRAIN=${CF_DRAIN:-250ms}
 [[ $CF_DRAIN =~ ^[0-9]+(ms|s)$ ]] || { echo "CF_DRAIN must look like 250ms or 1s" >&2; exit 2; }
 [[ $CF_RING_KB =~ ^[0-9]+$ ]] || { echo "CF_RING_KB must be a number of KiB" >&2; exit 2; }
@@ -286,9 +291,10 @@ run_noprog() {
 
 # --- step: the cellflow service ---------------------------------------------------------
 SVC_PID="" SVC_LOG=""
-svc_start() { # tag
-	local i jvm=() pin=()
-	SVC_LOG=$OUT/service.$1.log
+svc_start() { # tag [-Doption ...]
+	local i jvm=() pin=() tag=$1
+	shift
+	SVC_LOG=$OUT/service.$tag.log
 	if [[ -n $SVC_CPU ]]; then
 		pin=(taskset -c "$SVC_CPU")
 		# pinned to one CPU, but keep the JVM's 2-CPU ergonomics (GC, pools) of an unpinned service here
@@ -299,7 +305,7 @@ svc_start() { # tag
 	(ulimit -n "$(ulimit -Hn)" 2>/dev/null; export MALLOC_ARENA_MAX=2
 	exec "${pin[@]}" java "${jvm[@]}" -Xms32m -XX:TrimNativeHeapInterval=5000 \
 		-Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$PORT" \
-		-Dcellflow.flows.drain-interval="$CF_DRAIN" $CF_OPTS -jar "$JAR") >"$SVC_LOG" 2>&1 &
+		-Dcellflow.flows.drain-interval="$CF_DRAIN" "$@" $CF_OPTS -jar "$JAR") >"$SVC_LOG" 2>&1 &
 	SVC_PID=$!
 	PIDS+=("$SVC_PID")
 	for i in $(seq 1 600); do
@@ -567,7 +573,8 @@ setup
 log "topology up: $NS_H/$IF_H $IP_H <-> $NS_C/$IF_C $IP_C; DUR=${DUR}s REPS=$REPS CELLS='$CELLS' OUT=$OUT"
 for rep in $(seq 1 "$REPS"); do
 	log "rep $rep/$REPS: throughput, bpf_stats, new flows, latency"
-	svc_start "rep$rep"
+	# the traffic tests' cell gets the reference's flow-table size, as it gets its ring
+	svc_start "rep$rep" ${CF_TABLE:+-Dcellflow.bpf.flow-table-entries=$CF_TABLE}
 	want udp_noprog && run_noprog "$rep" udp_noprog                               pbgen --flows $FLOWS --duration "$DUR"
 	want ref_agg && run_ref "$rep" ref_agg          "--mode agg"               pbgen --flows $FLOWS --duration "$DUR"
 	want cf_agg && run_cf "$rep" cf_agg           none                       pbgen --flows $FLOWS --duration "$DUR"
