@@ -111,8 +111,9 @@ row("new flows: consumer CPU % at max rate (service / flowmon)", vals("cf_newflo
     vals("ref_newflow_wb", "cpu_pct"), "{:.1f}")
 row("new flows: SSE client CPU % at max rate (same CPU as the service)", vals("cf_newflow", "client_cpu_pct"), [],
     "{:.1f}")
-# cellflow's events include flow.updated (a 5-tuple the generator repeats, ~0.4 per packet at its max rate) and
-# flow.closed; a reference record is one per new flow, as a flow.opened is: the target is judged on those
+# cellflow's events include a flow.updated per flow (the drain after its packet reports its counts: the updates of a
+# flow add up to its close, flow.opened's counts are a snapshot outside that sum) and flow.closed; a reference record
+# is one per new flow, as a flow.opened is: the target is judged on those
 row("events/s (every flow.*) delivered with 0 drops", vals("cf_zero_drop", "ev_per_s"), vals("ref_zero_drop", "ev_per_s"),
     "{:.0f}")
 row("new flows/s (flow.opened) delivered with 0 drops", vals("cf_zero_drop", "opened_per_s"),
