@@ -93,6 +93,43 @@ class PreloadedObjectsTest {
     }
 
     @Test
+    void aStartThatFindsThePoolEmptyWaitsForTheLoadInFlight() throws Exception {
+        java.util.concurrent.CountDownLatch secondLoadBegan = new java.util.concurrent.CountDownLatch(1);
+        AtomicInteger refills = new AtomicInteger();
+        // the first preload is slow, so the pool expects the next one to take as long; the second one is a plain load
+        PreloadedObjects.Loader loader = spec -> {
+            if (Thread.currentThread().getName().equals("cellflow-bpf-preload")) {
+                int n = refills.incrementAndGet();
+                if (n == 1) {
+                    sleepQuietly(2_000);
+                } else if (n == 2) {
+                    secondLoadBegan.countDown();
+                }
+            }
+            return spec.load(nat);
+        };
+        List<BpfObject> taken = new ArrayList<>();
+        try (PreloadedObjects pool = new PreloadedObjects(nat, DEFAULTS, 1, loader)) {
+            assertTrue(pool.awaitReady(1, WAIT_MS));
+            taken.add(pool.take(DEFAULTS));
+            assertTrue(secondLoadBegan.await(WAIT_MS, java.util.concurrent.TimeUnit.MILLISECONDS));
+            taken.add(pool.take(DEFAULTS)); // empty now: the refill is loading
+            assertEquals(2, pool.hits(), "the second start got the object the refill was loading");
+            assertEquals(0, pool.misses(), "no load of its own");
+        } finally {
+            taken.forEach(BpfObject::close);
+        }
+    }
+
+    @Test
+    void theRefillThreadRunsAtIdlePriority() throws Exception {
+        try (PreloadedObjects pool = new PreloadedObjects(nat, DEFAULTS, 1)) {
+            assertTrue(pool.awaitReady(1, WAIT_MS));
+            assertEquals(5, schedulingPolicy("cellflow-bpf-preload"), "SCHED_IDLE");
+        }
+    }
+
+    @Test
     void anotherRingSizeOrTheCgroupPairBypassesThePool() throws Exception {
         try (PreloadedObjects pool = new PreloadedObjects(nat, DEFAULTS, 1)) {
             assertTrue(pool.awaitReady(1, WAIT_MS));
@@ -153,6 +190,29 @@ class PreloadedObjectsTest {
             assertEquals(BpfException.Stage.LOAD, e.stage(), "a start meets the failure on its own load");
             assertEquals(1, pool.misses());
         }
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Field 41 of /proc/self/task/TID/stat (after the comm in parentheses: field 3 is the 1st) of the named thread. */
+    private static int schedulingPolicy(String threadName) throws IOException {
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path t : tasks.toList()) {
+                // the kernel keeps 15 characters of a thread's name
+                if (Files.readString(t.resolve("comm")).trim().equals(threadName.substring(0, 15))) {
+                    String stat = Files.readString(t.resolve("stat"));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    return Integer.parseInt(f[41 - 3]);
+                }
+            }
+        }
+        throw new AssertionError("no thread " + threadName);
     }
 
     private static void awaitQuietly(java.util.concurrent.CountDownLatch latch) {
