@@ -56,12 +56,6 @@ public interface LibC {
     /** Linux: with {@code which = PRIO_PROCESS, who = 0}, the calling thread's nice value. */
     int setpriority(int which, int who, int prio);
 
-    /** Linux: {@code pid = 0} is the calling thread; {@code param} is a {@code struct sched_param} (one int). */
-    int sched_setscheduler(int pid, int policy, @In Pointer param);
-
-    /** Runs only when nothing else wants the CPU, and yields to any other thread that wakes. */
-    int SCHED_IDLE = 5;
-
     int if_nametoindex(String name);
 
     /** Pass {@code null} as {@code addr}; compare the result's address with {@link #MAP_FAILED}. */

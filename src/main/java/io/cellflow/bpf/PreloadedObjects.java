@@ -3,7 +3,6 @@ package io.cellflow.bpf;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import jnr.ffi.Pointer;
 import org.jboss.logging.Logger;
 
 /**
@@ -14,12 +13,12 @@ import org.jboss.logging.Logger;
  * ring, counters and policy maps empty), so it is as fresh as an inline load. An object leaves the pool once and
  * never comes back: the monitor that took it closes it.
  *
- * <p>One daemon thread refills the pool after each hand-out, at the lowest CPU priority (SCHED_IDLE, else nice 19):
- * the verifier is CPU work, and on a busy service a start's own request handling should win over the load for the
- * next one. A start that finds the pool empty while a refill is loading waits for that load rather than starting
- * another (see {@link #awaitInFlight()}). If a
- * preload fails (eBPF refused here, the object rejected) the pool frees what it holds and stops: every start then
- * loads inline and meets the same failure on its own path, with the usual fallback and error.
+ * <p>One daemon thread refills the pool after each hand-out, at the lowest CPU priority (nice 19): the verifier is
+ * CPU work, and on a busy service a start's own request handling should win over the load for the next one. A start
+ * that finds the pool empty while a refill is loading waits for that load rather than starting another (see
+ * {@link #awaitInFlight()}). If a preload fails (eBPF refused here, the object rejected) the pool frees what it
+ * holds and stops: every start then loads inline and meets the same failure on its own path, with the usual fallback
+ * and error.
  *
  * <p>Thread-safe. {@link #close()} stops the refill and frees every object still pooled; idempotent.
  */
@@ -107,7 +106,7 @@ public final class PreloadedObjects implements AutoCloseable {
 
     /**
      * The pool is empty: if the refill is part way through a load, its rest costs less than a whole load here, and a
-     * load here would take the CPU from it (it runs only when nothing else wants the CPU), so one start waits for
+     * load here would compete with it for the CPU (and win: it runs at nice 19), so one start waits for
      * it: as long as a load took last time, from when this one began, and no longer than that from now. Further
      * starts that find the pool empty meanwhile load inline. Called holding the lock.
      *
@@ -184,19 +183,9 @@ public final class PreloadedObjects implements AutoCloseable {
         }
     }
 
-    /**
-     * The verifier runs on this thread: SCHED_IDLE, so it runs only when no other thread wants this CPU, and a thread
-     * that wakes takes the CPU from it at once (the verifier yields when asked). At nice 19 it still had a share of
-     * the CPU against the start path's threads; idle, it uses the time a start spends waiting in the kernel.
-     */
+    /** The verifier runs on this thread: let every other thread of the service go first. */
     private void lowerPriority() {
         try {
-            Pointer param = nat.allocate(4);
-            param.putInt(0, 0); // struct sched_param: SCHED_IDLE has no priority
-            if (nat.libc().sched_setscheduler(0, LibC.SCHED_IDLE, param) == 0) {
-                return;
-            }
-            LOG.debugf("preload thread not SCHED_IDLE (%s): nice 19", Errno.of(nat.errno()));
             // Linux: with who = 0 the nice value is the calling thread's own, not the process's
             if (nat.libc().setpriority(PRIO_PROCESS, 0, LOWEST_PRIORITY) != 0) {
                 LOG.debugf("preload thread keeps its priority: %s", Errno.of(nat.errno()));

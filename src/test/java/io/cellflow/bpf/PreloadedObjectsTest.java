@@ -122,14 +122,6 @@ class PreloadedObjectsTest {
     }
 
     @Test
-    void theRefillThreadRunsAtIdlePriority() throws Exception {
-        try (PreloadedObjects pool = new PreloadedObjects(nat, DEFAULTS, 1)) {
-            assertTrue(pool.awaitReady(1, WAIT_MS));
-            assertEquals(5, schedulingPolicy("cellflow-bpf-preload"), "SCHED_IDLE");
-        }
-    }
-
-    @Test
     void anotherRingSizeOrTheCgroupPairBypassesThePool() throws Exception {
         try (PreloadedObjects pool = new PreloadedObjects(nat, DEFAULTS, 1)) {
             assertTrue(pool.awaitReady(1, WAIT_MS));
@@ -198,21 +190,6 @@ class PreloadedObjectsTest {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    /** Field 41 of /proc/self/task/TID/stat (after the comm in parentheses: field 3 is the 1st) of the named thread. */
-    private static int schedulingPolicy(String threadName) throws IOException {
-        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
-            for (Path t : tasks.toList()) {
-                // the kernel keeps 15 characters of a thread's name
-                if (Files.readString(t.resolve("comm")).trim().equals(threadName.substring(0, 15))) {
-                    String stat = Files.readString(t.resolve("stat"));
-                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    return Integer.parseInt(f[41 - 3]);
-                }
-            }
-        }
-        throw new AssertionError("no thread " + threadName);
     }
 
     private static void awaitQuietly(java.util.concurrent.CountDownLatch latch) {
