@@ -1,7 +1,6 @@
 package io.cellflow.bpf;
 
 import java.util.ArrayDeque;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 
@@ -14,11 +13,9 @@ import org.jboss.logging.Logger;
  * never comes back: the monitor that took it closes it.
  *
  * <p>One daemon thread refills the pool after each hand-out, at the lowest CPU priority (nice 19): the verifier is
- * CPU work, and on a busy service a start's own request handling should win over the load for the next one. A start
- * that finds the pool empty while a refill is loading waits for that load rather than starting another (see
- * {@link #awaitInFlight()}). If a preload fails (eBPF refused here, the object rejected) the pool frees what it
- * holds and stops: every start then loads inline and meets the same failure on its own path, with the usual fallback
- * and error.
+ * CPU work, and on a busy service a start's own request handling should win over the load for the next one. If a
+ * preload fails (eBPF refused here, the object rejected) the pool frees what it holds and stops: every start then
+ * loads inline and meets the same failure on its own path, with the usual fallback and error.
  *
  * <p>Thread-safe. {@link #close()} stops the refill and frees every object still pooled; idempotent.
  */
@@ -47,11 +44,6 @@ public final class PreloadedObjects implements AutoCloseable {
     private boolean closed;
     /** guarded by this: why the pool stopped refilling, or null */
     private String stopped;
-    /** guarded by this: when the refill's load in flight began (0: none), how long its last load took */
-    private long loadingSince;
-    private long lastLoadNanos;
-    /** guarded by this: a start waits for the load in flight */
-    private boolean inFlightAwaited;
 
     /**
      * @param capacity objects kept ready; 0: none, every start loads inline (no thread is started)
@@ -91,9 +83,6 @@ public final class PreloadedObjects implements AutoCloseable {
         BpfObject pooled;
         synchronized (this) {
             pooled = ready.poll();
-            if (pooled == null) {
-                pooled = awaitInFlight();
-            }
             notifyAll(); // one fewer: refill
         }
         if (pooled != null) {
@@ -102,39 +91,6 @@ public final class PreloadedObjects implements AutoCloseable {
         }
         misses.incrementAndGet();
         return loader.load(wanted);
-    }
-
-    /**
-     * The pool is empty: if the refill is part way through a load, its rest costs less than a whole load here, and a
-     * load here would compete with it for the CPU (and win: it runs at nice 19), so one start waits for
-     * it: as long as a load took last time, from when this one began, and no longer than that from now. Further
-     * starts that find the pool empty meanwhile load inline. Called holding the lock.
-     *
-     * @return the object the refill finished, or null: load inline
-     */
-    private BpfObject awaitInFlight() {
-        if (loadingSince == 0 || lastLoadNanos == 0 || inFlightAwaited || closed || stopped != null) {
-            return null;
-        }
-        long now = System.nanoTime();
-        long deadline = Math.min(loadingSince + lastLoadNanos + lastLoadNanos / 2, now + lastLoadNanos);
-        inFlightAwaited = true;
-        try {
-            BpfObject o;
-            while ((o = ready.poll()) == null && !closed && stopped == null) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return null;
-                }
-                TimeUnit.NANOSECONDS.timedWait(this, left);
-            }
-            return o;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
-        } finally {
-            inFlightAwaited = false;
-        }
     }
 
     private void refillLoop() {
@@ -153,25 +109,13 @@ public final class PreloadedObjects implements AutoCloseable {
                 }
             }
             BpfObject object;
-            long began = System.nanoTime();
-            synchronized (this) {
-                loadingSince = began;
-            }
             try {
                 object = loader.load(spec);
             } catch (BpfException | RuntimeException e) {
-                synchronized (this) {
-                    loadingSince = 0;
-                }
                 stop(e);
                 return;
             }
             synchronized (this) {
-                loadingSince = 0;
-                lastLoadNanos = System.nanoTime() - began;
-                if (LOG.isDebugEnabled()) {
-                    LOG.debugf("preloaded an object in %.1f ms, %d ready before it", lastLoadNanos / 1e6, ready.size());
-                }
                 if (!closed && stopped == null) {
                     ready.add(object);
                     notifyAll();

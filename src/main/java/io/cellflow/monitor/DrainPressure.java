@@ -40,11 +40,10 @@ final class DrainPressure {
 
     /** {@code newFlows} more new-flow records arrived; may ask for one drain. */
     void recorded(int newFlows) {
-        if (newFlows <= 0) {
+        if (threshold <= 0 || newFlows <= 0) {
             return;
         }
-        // counted also without a threshold: QuietTable reads it
-        if (sinceDrain.addAndGet(newFlows) >= threshold && threshold > 0 && requested.compareAndSet(false, true)) {
+        if (sinceDrain.addAndGet(newFlows) >= threshold && requested.compareAndSet(false, true)) {
             request.accept(this);
         }
     }

@@ -229,7 +229,6 @@ public class EbpfBackend {
         private final DrainedEntries drained;
         private final DrainPressure pressure;
         private final Object drainLock = new Object();
-        private final QuietTable quiet;
         private final String cellId;
         private final String ifname;
         private boolean closed; // under drainLock
@@ -242,7 +241,6 @@ public class EbpfBackend {
             this.pressure = pressure;
             this.cellId = cellId;
             this.ifname = ifname;
-            this.quiet = new QuietTable(cellId.hashCode());
         }
 
         @Override
@@ -270,7 +268,6 @@ public class EbpfBackend {
         @Override
         public KernelView kernel() {
             KernelCounters k = source.counters();
-            quiet.ringLosses(k.ringBufferLosses());
             return new KernelView(k.ringBufferLosses(), ledger.uniqueFlows(), k.packets(), ledger.openFlows(),
                     ledger.closedFlows(), k.flowTableFailures());
         }
@@ -281,12 +278,9 @@ public class EbpfBackend {
                 if (closed) {
                     return;
                 }
-                // an empty table needs no walk; the ledger's round (ended and idle flows closing) runs all the same
-                if (!quiet.skipWalk(pressure.sinceDrain())) {
-                    pressure.draining();
-                    source.drainFlows();
-                    ledger.drained(drained.take(), pacer);
-                }
+                pressure.draining();
+                source.drainFlows();
+                ledger.drained(drained.take(), pacer);
                 ledger.endOfDrain(pacer);
             }
         }

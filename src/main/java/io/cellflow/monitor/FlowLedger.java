@@ -33,7 +33,6 @@ final class FlowLedger {
     static final int CHUNK = 64;
     /** Flow ids the close pass looks at per lock hold (a table of 300k flows takes milliseconds to scan). */
     static final int SCAN = 4096;
-    private static final int[] NONE_CLOSING = new int[0];
 
     private final FlowHub hub;
     private final long idleNanos;
@@ -161,7 +160,7 @@ final class FlowLedger {
     void endOfDrain(DrainPacer pacer) {
         long now = System.nanoTime();
         long thisRound = round; // only this thread changes it
-        int[] closing = NONE_CLOSING; // most rounds close nothing: no array per cell and round
+        int[] closing = new int[16];
         int n = 0;
         for (int from = 0; ; from += SCAN) {
             lock.lock();
@@ -173,7 +172,7 @@ final class FlowLedger {
                 for (int id = from; id < to; id++) {
                     if (open.isOpen(id) && closes(id, thisRound, now)) {
                         if (n == closing.length) {
-                            closing = Arrays.copyOf(closing, Math.max(16, 2 * n));
+                            closing = Arrays.copyOf(closing, 2 * n);
                         }
                         closing[n++] = id;
                     }

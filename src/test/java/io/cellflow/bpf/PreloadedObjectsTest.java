@@ -93,35 +93,6 @@ class PreloadedObjectsTest {
     }
 
     @Test
-    void aStartThatFindsThePoolEmptyWaitsForTheLoadInFlight() throws Exception {
-        java.util.concurrent.CountDownLatch secondLoadBegan = new java.util.concurrent.CountDownLatch(1);
-        AtomicInteger refills = new AtomicInteger();
-        // the first preload is slow, so the pool expects the next one to take as long; the second one is a plain load
-        PreloadedObjects.Loader loader = spec -> {
-            if (Thread.currentThread().getName().equals("cellflow-bpf-preload")) {
-                int n = refills.incrementAndGet();
-                if (n == 1) {
-                    sleepQuietly(2_000);
-                } else if (n == 2) {
-                    secondLoadBegan.countDown();
-                }
-            }
-            return spec.load(nat);
-        };
-        List<BpfObject> taken = new ArrayList<>();
-        try (PreloadedObjects pool = new PreloadedObjects(nat, DEFAULTS, 1, loader)) {
-            assertTrue(pool.awaitReady(1, WAIT_MS));
-            taken.add(pool.take(DEFAULTS));
-            assertTrue(secondLoadBegan.await(WAIT_MS, java.util.concurrent.TimeUnit.MILLISECONDS));
-            taken.add(pool.take(DEFAULTS)); // empty now: the refill is loading
-            assertEquals(2, pool.hits(), "the second start got the object the refill was loading");
-            assertEquals(0, pool.misses(), "no load of its own");
-        } finally {
-            taken.forEach(BpfObject::close);
-        }
-    }
-
-    @Test
     void anotherRingSizeOrTheCgroupPairBypassesThePool() throws Exception {
         try (PreloadedObjects pool = new PreloadedObjects(nat, DEFAULTS, 1)) {
             assertTrue(pool.awaitReady(1, WAIT_MS));
@@ -181,14 +152,6 @@ class PreloadedObjectsTest {
             BpfException e = assertThrows(BpfException.class, () -> pool.take(DEFAULTS));
             assertEquals(BpfException.Stage.LOAD, e.stage(), "a start meets the failure on its own load");
             assertEquals(1, pool.misses());
-        }
-    }
-
-    private static void sleepQuietly(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 

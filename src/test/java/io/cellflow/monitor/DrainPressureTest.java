@@ -65,6 +65,5 @@ class DrainPressureTest {
         DrainPressure off = new DrainPressure(0, requests::add);
         off.recorded(1_000_000);
         assertEquals(0, requests.size());
-        assertEquals(1_000_000, off.sinceDrain(), "counted all the same: a quiet table is told by it");
     }
 }
