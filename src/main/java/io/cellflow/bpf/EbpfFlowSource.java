@@ -105,13 +105,17 @@ public final class EbpfFlowSource implements AutoCloseable {
 
             // step: attach both directions (tc: inside the namespace, where ifindex and netlink live)
             long t3 = System.nanoTime();
+            long[] marks = new long[4];
             List<HookAttachment> hooks = target instanceof AttachTarget.Cgroup c
                     ? attachCgroup(nat, ingress, egress, c.directory())
-                    : attachBoth(nat, netns, netnsPath, settings.attach(), ingress, egress, ifindex, ifname);
+                    : attachBoth(nat, netns, netnsPath, settings.attach(), ingress, egress, ifindex, ifname, marks);
             if (LOG.isDebugEnabled()) { // where a slow start spent its time (bench/cells_rss.sh, debug log)
                 long t4 = System.nanoTime();
-                LOG.debugf("start on %s: ifindex %.1f ms, object %.1f ms, ring and policy %.1f ms, attach %.1f ms",
-                        ifname, (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6, (t4 - t3) / 1e6);
+                LOG.debugf("start on %s: ifindex %.2f ms, object %.2f ms, ring and policy %.2f ms, attach %.2f ms"
+                        + " (ingress %.2f-%.2f, egress %.2f-%.2f), pool %d ready",
+                        ifname, (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6, (t4 - t3) / 1e6,
+                        rel(marks[0], t3), rel(marks[1], t3), rel(marks[2], t3), rel(marks[3], t3),
+                        objects.ready());
             }
             return new EbpfFlowSource(nat, netns, netnsPath, ifname, ifindex, object, hooks, ring, reg,
                     policyMaps, object.mapFd(FlowAbi.MAP_STATS), object.mapFd(FlowAbi.MAP_FLOWS), drainer,
@@ -126,6 +130,10 @@ public final class EbpfFlowSource implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    private static double rel(long mark, long from) {
+        return mark == 0 ? -1 : (mark - from) / 1e6;
     }
 
     private static List<HookAttachment> attachCgroup(Native nat, int ingress, int egress, Path cgroup)
@@ -150,15 +158,16 @@ public final class EbpfFlowSource implements AutoCloseable {
 
     /** tc hooks are attached inside the namespace, where the ifindex and netlink live. */
     private static List<HookAttachment> attachBoth(Native nat, NetnsExecutor netns, Path netnsPath,
-            EbpfSettings.Attach mode, int ingress, int egress, int ifindex, String ifname) throws BpfException {
+            EbpfSettings.Attach mode, int ingress, int egress, int ifindex, String ifname, long[] marks)
+            throws BpfException {
         if (mode == EbpfSettings.Attach.TC) {
             return netns.call(netnsPath, () -> attachTc(nat, ingress, egress, ifindex, ifname));
         }
         try {
             // each TCX attach waits for an RCU grace period: both directions at once
             NetnsExecutor.Pair<TcxLink, TcxLink> links = netns.callBoth(netnsPath,
-                    () -> TcxLink.attach(nat, ingress, ifindex, true, ifname),
-                    () -> TcxLink.attach(nat, egress, ifindex, false, ifname));
+                    () -> timed(marks, 0, () -> TcxLink.attach(nat, ingress, ifindex, true, ifname)),
+                    () -> timed(marks, 2, () -> TcxLink.attach(nat, egress, ifindex, false, ifname)));
             return List.of(links.first(), links.second());
         } catch (BpfException e) {
             if (mode == EbpfSettings.Attach.TCX || e.stage() == BpfException.Stage.NETNS_NOT_FOUND
@@ -167,6 +176,15 @@ public final class EbpfFlowSource implements AutoCloseable {
             }
             LOG.infof("TCX attach failed on %s (%s); using tc clsact filters", ifname, e.getMessage());
             return netns.call(netnsPath, () -> attachTc(nat, ingress, egress, ifindex, ifname));
+        }
+    }
+
+    private static <T> T timed(long[] marks, int at, NetnsExecutor.Action<T> action) throws BpfException {
+        marks[at] = System.nanoTime();
+        try {
+            return action.run();
+        } finally {
+            marks[at + 1] = System.nanoTime();
         }
     }
 
