@@ -70,6 +70,13 @@ public interface LibBpf {
 
     int bpf_prog_load(int progType, String name, String license, @In Pointer insns, long insnCnt, Pointer opts);
 
+    /**
+     * BPF_PROG_TEST_RUN (tests): runs the program once per repeat on a copy of {@code data_in}, in the caller's
+     * context. opts: {@code struct bpf_test_run_opts}, see {@code ProgTestRun} in the tests; libbpf reads and
+     * writes only its first {@code sz} bytes.
+     */
+    int bpf_prog_test_run_opts(int progFd, Pointer opts);
+
     int bpf_map_get_next_id(int startId, @Out Pointer nextId);
 
     int bpf_map_get_fd_by_id(int id);
