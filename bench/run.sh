@@ -18,7 +18,8 @@
 #   PORT=18080     service port (127.0.0.1)
 #   SVC_CPU=1      CPU the service and the SSE client are pinned to ("" = not pinned); the generator uses CPU 0
 #   CF_OPTS=""     extra -D options for the service (e.g. "-Dcellflow.flows.drain-interval=1s")
-#   CF_DRAIN=250ms flow-table drain interval of the service (the reference's newflow --drain-ms 250)
+#   CF_DRAIN=250ms flow-table drain interval of the traffic tests' service (the reference's newflow --drain-ms 250);
+#                  the cells test keeps the service default (5s)
 #   CF_RING_KB=4096  ring buffer of the benchmark cell (POST ring_buffer_bytes), the reference's newflow --rb-kb;
 #                  the cells test keeps the service default
 #   CF_TABLE=262144  flow-table entries of the traffic tests' service (cellflow.bpf.flow-table-entries), the
@@ -305,7 +306,7 @@ svc_start() { # tag [-Doption ...]
 	(ulimit -n "$(ulimit -Hn)" 2>/dev/null; export MALLOC_ARENA_MAX=2
 	exec "${pin[@]}" java "${jvm[@]}" -Xms32m -XX:TrimNativeHeapInterval=5000 \
 		-Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$PORT" \
-		-Dcellflow.flows.drain-interval="$CF_DRAIN" "$@" $CF_OPTS -jar "$JAR") >"$SVC_LOG" 2>&1 &
+		"$@" $CF_OPTS -jar "$JAR") >"$SVC_LOG" 2>&1 &
 	SVC_PID=$!
 	PIDS+=("$SVC_PID")
 	for i in $(seq 1 600); do
@@ -574,7 +575,7 @@ log "topology up: $NS_H/$IF_H $IP_H <-> $NS_C/$IF_C $IP_C; DUR=${DUR}s REPS=$REP
 for rep in $(seq 1 "$REPS"); do
 	log "rep $rep/$REPS: throughput, bpf_stats, new flows, latency"
 	# the traffic tests' cell gets the reference's flow-table size, as it gets its ring
-	svc_start "rep$rep" ${CF_TABLE:+-Dcellflow.bpf.flow-table-entries=$CF_TABLE}
+	svc_start "rep$rep" -Dcellflow.flows.drain-interval="$CF_DRAIN" ${CF_TABLE:+-Dcellflow.bpf.flow-table-entries=$CF_TABLE}
 	want udp_noprog && run_noprog "$rep" udp_noprog                               pbgen --flows $FLOWS --duration "$DUR"
 	want ref_agg && run_ref "$rep" ref_agg          "--mode agg"               pbgen --flows $FLOWS --duration "$DUR"
 	want cf_agg && run_cf "$rep" cf_agg           none                       pbgen --flows $FLOWS --duration "$DUR"
@@ -615,7 +616,7 @@ fi
 {
 	echo "cellflow benchmark: $(date -Iseconds), kernel $(uname -r), $(nproc) CPUs, DUR=${DUR}s, REPS=$REPS," \
 		"CELLS='$CELLS', UDP payload ${SIZE}B, FLOWS=$FLOWS, LAT_RATE=$LAT_RATE/s, LAT_LOW_RATE=$LAT_LOW_RATE/s, ST_RATE=$ST_RATE/s, service pinned to CPU '${SVC_CPU}'," \
-		"CF_DRAIN=$CF_DRAIN, CF_RING_KB=$CF_RING_KB, CF_OPTS='$CF_OPTS', commit $(git rev-parse --short HEAD 2>/dev/null)"
+		"CF_DRAIN=$CF_DRAIN, CF_RING_KB=$CF_RING_KB, CF_TABLE=$CF_TABLE, CF_OPTS='$CF_OPTS', commit $(git rev-parse --short HEAD 2>/dev/null)"
 	echo
 	python3 "$ROOT/bench/summarize.py" "$RAW" "$OUT/jmh.json"
 } >"$OUT/summary.md"
