@@ -361,8 +361,10 @@ print(t, c)'
 CL_PID="" CL_OUT=""
 run_cf() {
 	local rep=$1 test=$2 mode=$3; shift 3
-	local st=0 id=b-$test-$rep post t0 t1 c0 c1 gen ids="" rt0 rt1 ns="" cl="" ctr prev cur i ev secs drops
+	local st=0 id=b-$test-$rep post t0 t1 c0 c1 gen ids="" rt0 rt1 ns="" cl="" ctr prev cur i ev secs drops query=""
 	[[ $test == *_st ]] && st=1
+	# cf_opened_*: the client subscribes to flow.opened alone, one event per new flow as the reference's records
+	[[ $test == cf_opened_* ]] && query="?kind=opened"
 	# the benchmark cell gets the reference's ring size (its newflow runs use --rb-kb $CF_RING_KB too)
 	post=$(cf_post "$id" "$NS_C" "$IF_C" $((CF_RING_KB * 1024)))
 	[[ ${post%% *} == 201 ]] || { log "$test: POST monitor -> $post"; echo "rep=$rep test=$test error=post" >>"$RAW"; return 1; }
@@ -370,7 +372,7 @@ run_cf() {
 		CL_OUT=$OUT/client.$test.$rep.txt
 		local clpin=()
 		[[ -n $SVC_CPU ]] && clpin=(taskset -c "$SVC_CPU")
-		"${clpin[@]}" timeout $((DUR + 60)) "$SSEC" --url "$BASE/cells/$id/flows" \
+		"${clpin[@]}" timeout $((DUR + 60)) "$SSEC" --url "$BASE/cells/$id/flows$query" \
 			--mode "$mode" --max-seconds $((DUR + 50)) ${LAT_OUT:+--out $OUT/lat.$test.$rep.txt} >"$CL_OUT" 2>&1 &
 		CL_PID=$!
 		PIDS+=("$CL_PID")
@@ -439,7 +441,11 @@ run_cf() {
 		ev=$(field "$cl" client_events); op=$(field "$cl" client_opened); missed=$(field "$cl" client_missed)
 		secs=$(field "$gen" gen_secs)
 		((${missed:-0} > ${slow:-0})) && slow=$missed
-		und=$((${evs:-0} - ${ev:-0} - ${slow:-0}))
+		if [[ -n $query ]]; then # published for this client: one flow.opened per unique flow
+			und=$(($(field "$ctr" unique_flows) - ${op:-0} - ${slow:-0}))
+		else
+			und=$((${evs:-0} - ${ev:-0} - ${slow:-0}))
+		fi
 		((und < 0)) && und=0
 		drops=$((drops + ${slow:-0} + und))
 		extra=" undelivered=$und$(awk -v e="${ev:-0}" -v o="${op:-0}" -v s="${secs:-0}" 'BEGIN {
@@ -490,6 +496,7 @@ WB="--wakeup-bytes 65536 --poll-ms 10"
 NF_REF="--mode agg --rb-kb $CF_RING_KB --drain-ms 250 $WB"
 ref_paced() { run_ref "$1" "$2" "$NF_REF" cfbgen --flows 0 --rate "$3" --duration "$DUR"; }
 cf_paced() { run_cf "$1" "$2" count cfbgen --flows 0 --rate "$3" --duration "$DUR"; }
+cf_opened_paced() { cf_paced "$@"; } # its tests are named cf_opened_zero_drop_RATE: the client takes ?kind=opened
 
 # --- step: BPF object load time (what every monitor start pays at least), both objects, bpftool loadall ---
 BPFFS_MNT="" # a bpffs of our own (the host's /sys/fs/bpf may not be mounted), unmounted by cleanup
@@ -589,6 +596,8 @@ for rep in $(seq 1 "$REPS"); do
 	want cf_newflow_paced_st && run_cf "$rep" cf_newflow_paced_st count                cfbgen --flows 0 --rate "$ST_RATE" --duration "$DUR"
 	want ref_zero_drop && zero_drop "$rep" ref_zero_drop ref_newflow_wb ref_paced cpu_pct
 	want cf_zero_drop && zero_drop "$rep" cf_zero_drop cf_newflow cf_paced cpu_pct
+	want cf_opened_newflow && run_cf "$rep" cf_opened_newflow count                    pbgen --flows 0 --duration "$DUR"
+	want cf_opened_zero_drop && zero_drop "$rep" cf_opened_zero_drop cf_opened_newflow cf_opened_paced cpu_pct
 	# the latency tests measure a warm service, as after the tests above in a full run: on a fresh one (ONLY=) the
 	# JIT compiles on the service's CPU during the first seconds and that, not the data path, makes the tail
 	if ((LAT_WARMUP > 0)) && { want cf_latency || want cf_latency_low; }; then
