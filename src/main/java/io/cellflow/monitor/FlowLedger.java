@@ -232,7 +232,7 @@ final class FlowLedger {
                 lock.unlock();
             }
         }
-        int[] closing = scan.due();
+        int[] closing = scan.sortedDue(); // flows close in the order of their ids, as a scan over the ids had them
         int n = scan.count();
         for (int from = 0; from < n; from += CHUNK) {
             if (from > 0 && !stopping) {

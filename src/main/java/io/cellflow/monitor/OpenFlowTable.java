@@ -443,8 +443,18 @@ final class OpenFlowTable {
             return step == SCAN_ORDER.length;
         }
 
-        /** The due ids found, {@link #count()} of them, in ascending order once {@link #finished()}. */
+        /** The due ids found so far, {@link #count()} of them, in the order found. */
         int[] due() {
+            return due;
+        }
+
+        /**
+         * Once {@link #finished()}: the due ids, {@link #count()} of them, in ascending order, as a scan over every
+         * id found them. Touches only this scan, not the table: call it outside the lock (a burst of idle flows
+         * closing at once is a long sort).
+         */
+        int[] sortedDue() {
+            Arrays.sort(due, 0, count);
             return due;
         }
 
@@ -460,10 +470,7 @@ final class OpenFlowTable {
         }
     }
 
-    /**
-     * Advances {@code s} by at most {@code budget} visits. When it finishes, its ids are sorted, so flows close in
-     * the order of their ids, as a scan over all ids closed them.
-     */
+    /** Advances {@code s} by at most {@code budget} visits of flows (and one per list it ends). */
     void scanDue(DueScan s, int budget) {
         for (int visits = 0; visits < budget && !s.finished(); visits++) {
             if (s.cursor == DueScan.NEXT_LIST) {
@@ -480,9 +487,6 @@ final class OpenFlowTable {
             } else {
                 nextList(s); // a lane's first flow that is not idle: every later one is newer
             }
-        }
-        if (s.finished()) {
-            Arrays.sort(s.due, 0, s.count);
         }
     }
 
