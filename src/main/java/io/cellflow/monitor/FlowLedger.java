@@ -8,9 +8,9 @@ import io.cellflow.flow.FlowEvent;
 import io.cellflow.flow.FlowKey;
 import io.cellflow.flow.FlowKind;
 import io.cellflow.flow.FlowRecord;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 
 /**
  * One cell's open flows, as an auditor would reconcile them: each flow is opened once, updated with the packets
@@ -33,11 +33,16 @@ import java.util.concurrent.locks.ReentrantLock;
 final class FlowLedger {
     /** Drain steps (each publishes at most two events) per lock hold. */
     static final int CHUNK = 64;
-    /** Flow ids the close pass looks at per lock hold (a table of 300k flows takes milliseconds to scan). */
+    /**
+     * Flows the close pass looks at per lock hold. It looks only at the flows that saw FIN or RST, the idle ones
+     * and one more per list (see {@link OpenFlowTable.DueScan}), so most passes take one hold; a burst of idle
+     * closes takes several.
+     */
     static final int SCAN = 4096;
 
     private final FlowHub hub;
     private final long idleNanos;
+    private final LongSupplier clock;
     private final ReentrantLock lock = new ReentrantLock(true);
     private final OpenFlowTable open = new OpenFlowTable();
     private long uniqueFlows;
@@ -53,8 +58,14 @@ final class FlowLedger {
     record Drained(FlowKey key, FlowCounters counters) {}
 
     FlowLedger(FlowHub hub, long idleNanos) {
+        this(hub, idleNanos, System::nanoTime);
+    }
+
+    /** With {@code clock} for the times of activity and idleness (a test's clock), monotonic. */
+    FlowLedger(FlowHub hub, long idleNanos, LongSupplier clock) {
         this.hub = hub;
         this.idleNanos = idleNanos;
+        this.clock = clock;
     }
 
     /**
@@ -110,7 +121,7 @@ final class FlowLedger {
             int found = open.findOrAdd(r.direction(), r.protocol(), r.srcHi(), r.srcLo(), r.srcPort(), r.dstHi(),
                     r.dstLo(), r.dstPort(), hash);
             if (found < 0) {
-                start(-found - 1, r.monotonicNanos(), System.nanoTime());
+                start(-found - 1, r.monotonicNanos(), clock.getAsLong(), OpenFlowTable.SIGHTED);
                 hub.publish(r.toEvent());
             }
         } finally {
@@ -118,8 +129,8 @@ final class FlowLedger {
         }
     }
 
-    private void start(int id, long firstNanos, long now) {
-        open.touch(id, firstNanos, round, now);
+    private void start(int id, long firstNanos, long now, int lane) {
+        open.touch(id, firstNanos, round, now, lane);
         uniqueFlows++;
     }
 
@@ -152,7 +163,7 @@ final class FlowLedger {
      * {@code entries} is not kept.
      */
     void drained(DrainedFlows entries, DrainPacer pacer) {
-        long now = System.nanoTime();
+        long now = clock.getAsLong();
         int size = entries.size();
         int[] hashes = new int[CHUNK];
         for (int from = 0; from < size; from += CHUNK) {
@@ -186,14 +197,14 @@ final class FlowLedger {
         int id = open.findOrAdd(d, proto, sh, sl, sp, dh, dl, dp, hash);
         if (id < 0) {
             id = -id - 1;
-            start(id, e.firstNanos(i), now);
+            start(id, e.firstNanos(i), now, OpenFlowTable.DRAINED);
             hub.publish(event(FlowKind.OPENED, id, packets, bytes, e.firstNanos(i), tcpFlags));
         }
         if (packets == 0) {
             return;
         }
         open.count(id, packets, bytes, e.lastNanos(i), tcpFlags, e.ending(i));
-        open.touch(id, open.lastNanos(id), round, now);
+        open.touch(id, open.lastNanos(id), round, now, OpenFlowTable.DRAINED);
         hub.publish(event(FlowKind.UPDATED, id, packets, bytes, e.lastNanos(i), tcpFlags));
     }
 
@@ -203,35 +214,26 @@ final class FlowLedger {
     }
 
     /**
-     * After a drain: closes ended and idle flows. A pass over the table's ids picks them ({@value #SCAN} ids per
-     * lock hold, no events), then they close {@value #CHUNK} per lock hold, {@code pacer} between chunks. Only
-     * drains change an open flow and only this thread removes one, so a picked id is still that flow when it
-     * closes; a flow the poller adds during the pass may be missed, and it is not due anyway.
+     * After a drain: closes ended and idle flows. A {@link OpenFlowTable.DueScan} picks them ({@value #SCAN}
+     * flows looked at per lock hold, no events), then they close in the order of their ids, {@value #CHUNK} per
+     * lock hold, {@code pacer} between chunks. Only drains change an open flow and only this thread removes one,
+     * so a picked id is still that flow when it closes; a flow the poller adds during the pass may be missed, and
+     * it is not due anyway.
      */
     void endOfDrain(DrainPacer pacer) {
-        long now = System.nanoTime();
+        long now = clock.getAsLong();
         long thisRound = round; // only this thread changes it
-        int[] closing = new int[16];
-        int n = 0;
-        for (int from = 0; ; from += SCAN) {
+        OpenFlowTable.DueScan scan = new OpenFlowTable.DueScan(thisRound, now, idleNanos);
+        while (!scan.finished()) {
             lock.lock();
             try {
-                int to = Math.min(open.idLimit(), from + SCAN);
-                if (from >= to) {
-                    break;
-                }
-                for (int id = from; id < to; id++) {
-                    if (open.isOpen(id) && closes(id, thisRound, now)) {
-                        if (n == closing.length) {
-                            closing = Arrays.copyOf(closing, 2 * n);
-                        }
-                        closing[n++] = id;
-                    }
-                }
+                open.scanDue(scan, SCAN);
             } finally {
                 lock.unlock();
             }
         }
+        int[] closing = scan.sortedDue(); // flows close in the order of their ids, as a scan over the ids had them
+        int n = scan.count();
         for (int from = 0; from < n; from += CHUNK) {
             if (from > 0 && !stopping) {
                 pacer.betweenChunks(chunks(n - from));
@@ -254,11 +256,6 @@ final class FlowLedger {
         } finally {
             lock.unlock();
         }
-    }
-
-    private boolean closes(int id, long thisRound, long now) {
-        boolean endedAndQuiet = open.ending(id) && open.lastActiveRound(id) < thisRound;
-        return endedAndQuiet || now - open.lastActiveAt(id) >= idleNanos;
     }
 
     /** The monitor is about to stop: a paced drain still running finishes at full speed, so the stop waits less. */

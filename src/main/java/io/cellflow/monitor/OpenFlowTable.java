@@ -17,6 +17,17 @@ import java.util.Arrays;
  * and as objects they survived young collections and were copied by each one, which made G1's pauses long. The
  * arrays hold no references, so the collector neither copies nor scans them.
  *
+ * <p>The close pass must not visit every open flow each drain round (a window after a burst holds a million of
+ * them, and few are due). So every flow touched at least once is in one of three lists, linked through two ints
+ * per id: a lane per kind of clock that touches it ({@link #SIGHTED}, {@link #DRAINED}), each kept in order of
+ * {@link #lastActiveAt}, and the flows that saw FIN or RST ({@link #ENDING}), in no order. A {@link DueScan} walks
+ * the ending list whole (a flow there closes at its first quiet round, so it holds only flows active in the last
+ * round) and each lane from its oldest flow only while flows are idle: its cost is the flows that close, plus one
+ * per list. The lanes are separate because their clocks are: the drain stamps a whole drain with the time it
+ * started while sightings during it are stamped later, so one list in touch order would not be in time order.
+ * Within a lane the times only grow; a touch with an earlier time than the lane's newest (a clock that went back,
+ * a test) is put in its place by walking back from the newest, so the order holds whatever the caller does.
+ *
  * <p>Ids are stable while a flow is open, through growth of the table, until {@link #compact()}, which the owner
  * calls when it holds no ids. Not thread-safe: the ledger's lock guards it.
  */
@@ -24,7 +35,20 @@ final class OpenFlowTable {
     private static final int MIN_CAPACITY = 64;
     private static final Direction[] DIRECTIONS = Direction.values();
     private static final int USED = 1 << 24;
-    private static final int ENDING = 1 << 25;
+    private static final int ENDING_FLAG = 1 << 25;
+    /** META bits 26-27: the list the flow is in, plus one; 0 for none (added, never touched). */
+    private static final int LIST_SHIFT = 26;
+    private static final long LIST_BITS = 3L << LIST_SHIFT;
+
+    /** The lane of flows touched with times from sightings (each stamped when it is read). */
+    static final int SIGHTED = 0;
+    /** The lane of flows touched with times from drains (each drain stamped once, when it starts). */
+    static final int DRAINED = 1;
+    /** The flows that saw FIN or RST, in no order. */
+    static final int ENDING = 2;
+    private static final int LISTS = 3;
+    /** The order a {@link DueScan} walks the lists in. */
+    private static final int[] SCAN_ORDER = {ENDING, SIGHTED, DRAINED};
 
     // the fields of a row
     private static final int SRC_HI = 0, SRC_LO = 1, DST_HI = 2, DST_LO = 3;
@@ -43,6 +67,10 @@ final class OpenFlowTable {
     /** Per slot: the flow's hash << 32 | its id + 1, 0 for an empty slot; twice the id capacity. */
     private long[] index;
     private int size;
+    /** Per id: the previous and next flow of its list, -1 at either end. */
+    private int[] prev, next;
+    /** Per list: its first (oldest) and last flow, -1 when empty. */
+    private final int[] heads = new int[LISTS], tails = new int[LISTS];
 
     OpenFlowTable() {
         allocate(MIN_CAPACITY);
@@ -55,6 +83,10 @@ final class OpenFlowTable {
         highWater = 0;
         index = new long[2 * capacity];
         size = 0;
+        prev = new int[capacity];
+        next = new int[capacity];
+        Arrays.fill(heads, -1);
+        Arrays.fill(tails, -1);
     }
 
     int size() {
@@ -211,7 +243,7 @@ final class OpenFlowTable {
         r[b + DST_HI] = dh;
         r[b + DST_LO] = dl;
         r[b + PORTS] = ports(sp, dp);
-        r[b + META] = (long) hash << 32 | (proto & 0xff | d.ordinal() << 8 | USED) & 0xffffffffL;
+        r[b + META] = (long) hash << 32 | (proto & 0xff | d.ordinal() << 8 | USED) & 0xffffffffL; // in no list
         r[b + PACKETS] = 0;
         r[b + BYTES] = 0;
         r[b + LAST_NANOS] = 0;
@@ -248,6 +280,7 @@ final class OpenFlowTable {
                 i = j;
             }
         }
+        unlink(id);
         rows[id * ROW + META] = 0;
         free[freeCount++] = id;
         size--;
@@ -322,7 +355,7 @@ final class OpenFlowTable {
     }
 
     boolean ending(int id) {
-        return (meta(id) & ENDING) != 0;
+        return (meta(id) & ENDING_FLAG) != 0;
     }
 
     long lastActiveRound(int id) {
@@ -333,12 +366,30 @@ final class OpenFlowTable {
         return rows[id * ROW + LAST_ACTIVE_AT];
     }
 
-    /** The flow was active now, in drain round {@code round}; {@code lastNanos} is its last packet so far. */
+    /** As {@link #touch(int, long, long, long, int)} in the {@link #SIGHTED} lane. */
     void touch(int id, long lastNanos, long round, long now) {
+        touch(id, lastNanos, round, now, SIGHTED);
+    }
+
+    /**
+     * The flow was active at {@code now} (a time of {@code lane}'s clock), in drain round {@code round};
+     * {@code lastNanos} is its last packet so far. Moves it to its place in {@code lane}, the newest end unless
+     * {@code now} is earlier than the lane's newest; a flow that saw FIN or RST stays in the ending list.
+     */
+    void touch(int id, long lastNanos, long round, long now, int lane) {
         int b = id * ROW;
         rows[b + LAST_NANOS] = lastNanos;
         rows[b + LAST_ACTIVE_ROUND] = round;
         rows[b + LAST_ACTIVE_AT] = now;
+        if (ending(id)) {
+            return; // count() put it in the ending list
+        }
+        unlink(id);
+        int after = tails[lane];
+        while (after >= 0 && lastActiveAt(after) > now) {
+            after = prev[after];
+        }
+        linkAfter(id, lane, after);
     }
 
     /** Adds drained counts: packets, bytes, the last packet's time (the later one wins), TCP flags, ending. */
@@ -348,7 +399,153 @@ final class OpenFlowTable {
         r[b + PACKETS] += packets;
         r[b + BYTES] += bytes;
         r[b + LAST_NANOS] = Math.max(r[b + LAST_NANOS], lastNanos);
-        r[b + META] |= ((tcpFlags & 0xff) << 16 | (ending ? ENDING : 0)) & 0xffffffffL;
+        boolean ends = ending && !ending(id);
+        r[b + META] |= ((tcpFlags & 0xff) << 16 | (ending ? ENDING_FLAG : 0)) & 0xffffffffL;
+        if (ends) {
+            unlink(id);
+            linkAfter(id, ENDING, tails[ENDING]);
+        }
+    }
+
+    // --- the close pass ---------------------------------------------------------------------------------------
+
+    /**
+     * Whether flow {@code id} closes after drain round {@code thisRound}: it saw FIN or RST and then a round
+     * without packets (so the final ACKs count), or it has been idle for {@code idleNanos} at {@code now}.
+     */
+    boolean due(int id, long thisRound, long now, long idleNanos) {
+        boolean endedAndQuiet = ending(id) && lastActiveRound(id) < thisRound;
+        return endedAndQuiet || now - lastActiveAt(id) >= idleNanos;
+    }
+
+    /**
+     * One close pass, walked in steps so that its owner can let go of the lock between them: collects the ids
+     * of the flows {@link #due} after a round. Valid while only its owner removes flows, compacts or counts (it
+     * holds ids); flows added or touched by others meanwhile are later than its {@code now} and not due anyway.
+     */
+    static final class DueScan {
+        private static final int NEXT_LIST = -2;
+        private final long thisRound;
+        private final long now;
+        private final long idleNanos;
+        private int step; // index into SCAN_ORDER
+        private int cursor = NEXT_LIST;
+        private int[] due = new int[16];
+        private int count;
+
+        DueScan(long thisRound, long now, long idleNanos) {
+            this.thisRound = thisRound;
+            this.now = now;
+            this.idleNanos = idleNanos;
+        }
+
+        boolean finished() {
+            return step == SCAN_ORDER.length;
+        }
+
+        /** The due ids found so far, {@link #count()} of them, in the order found. */
+        int[] due() {
+            return due;
+        }
+
+        /**
+         * Once {@link #finished()}: the due ids, {@link #count()} of them, in ascending order, as a scan over every
+         * id found them. Touches only this scan, not the table: call it outside the lock (a burst of idle flows
+         * closing at once is a long sort).
+         */
+        int[] sortedDue() {
+            Arrays.sort(due, 0, count);
+            return due;
+        }
+
+        int count() {
+            return count;
+        }
+
+        private void add(int id) {
+            if (count == due.length) {
+                due = Arrays.copyOf(due, 2 * count);
+            }
+            due[count++] = id;
+        }
+    }
+
+    /** Advances {@code s} by at most {@code budget} visits of flows (and one per list it ends). */
+    void scanDue(DueScan s, int budget) {
+        for (int visits = 0; visits < budget && !s.finished(); visits++) {
+            if (s.cursor == DueScan.NEXT_LIST) {
+                s.cursor = heads[SCAN_ORDER[s.step]];
+            }
+            int id = s.cursor;
+            if (id < 0) {
+                nextList(s);
+            } else if (due(id, s.thisRound, s.now, s.idleNanos)) {
+                s.add(id);
+                s.cursor = next[id];
+            } else if (SCAN_ORDER[s.step] == ENDING) {
+                s.cursor = next[id];
+            } else {
+                nextList(s); // a lane's first flow that is not idle: every later one is newer
+            }
+        }
+    }
+
+    private static void nextList(DueScan s) {
+        s.step++;
+        s.cursor = DueScan.NEXT_LIST;
+    }
+
+    /** The oldest flow of {@code list}, or -1. */
+    int first(int list) {
+        return heads[list];
+    }
+
+    /** The flow after {@code id} in its list, or -1. */
+    int next(int id) {
+        return next[id];
+    }
+
+    /** The list flow {@code id} is in, or -1 for none. */
+    int listOf(int id) {
+        return (int) ((rows[id * ROW + META] & LIST_BITS) >>> LIST_SHIFT) - 1;
+    }
+
+    private void unlink(int id) {
+        int list = listOf(id);
+        if (list < 0) {
+            return;
+        }
+        int p = prev[id], n = next[id];
+        if (p < 0) {
+            heads[list] = n;
+        } else {
+            next[p] = n;
+        }
+        if (n < 0) {
+            tails[list] = p;
+        } else {
+            prev[n] = p;
+        }
+        rows[id * ROW + META] &= ~LIST_BITS;
+    }
+
+    /** Puts {@code id}, in no list, into {@code list} after {@code after} (-1: first). */
+    private void linkAfter(int id, int list, int after) {
+        int n = after < 0 ? heads[list] : next[after];
+        prev[id] = after;
+        next[id] = n;
+        if (after < 0) {
+            heads[list] = id;
+        } else {
+            next[after] = id;
+        }
+        if (n < 0) {
+            tails[list] = id;
+        } else {
+            prev[n] = id;
+        }
+        int b = id * ROW + META;
+        rows[b] = rows[b] & ~LIST_BITS | (long) (list + 1) << LIST_SHIFT;
     }
 
     // --- storage --------------------------------------------------------------------------------------------
@@ -373,6 +570,8 @@ final class OpenFlowTable {
         int capacity = free.length * 2;
         rows = Arrays.copyOf(rows, capacity * ROW);
         free = Arrays.copyOf(free, capacity); // the table is full: no free ids to keep
+        prev = Arrays.copyOf(prev, capacity);
+        next = Arrays.copyOf(next, capacity);
         long[] bigger = new long[2 * capacity];
         for (long slot : index) {
             if (slot != 0) {
@@ -382,9 +581,15 @@ final class OpenFlowTable {
         index = bigger;
     }
 
-    /** Moves every open flow to the lowest ids of arrays of {@code capacity} ids. */
+    /**
+     * Moves every open flow to the lowest ids of arrays of {@code capacity} ids, in the order of their ids, and
+     * every list keeps its order.
+     */
     private void rebuild(int capacity) {
         long[] old = rows;
+        int[] oldNext = next;
+        int[] newIds = free; // the free ids are void after this, and the array has room for every old id
+        int[] oldHeads = heads.clone();
         int oldHighWater = highWater;
         allocate(capacity);
         for (int from = 0; from < oldHighWater; from++) {
@@ -394,8 +599,15 @@ final class OpenFlowTable {
             }
             int id = highWater++;
             System.arraycopy(old, ob, rows, id * ROW, ROW);
+            rows[id * ROW + META] &= ~LIST_BITS;
+            newIds[from] = id;
             insert(index, slot(hash(id), id));
             size++;
+        }
+        for (int list = 0; list < LISTS; list++) {
+            for (int from = oldHeads[list]; from >= 0; from = oldNext[from]) {
+                linkAfter(newIds[from], list, tails[list]);
+            }
         }
     }
 

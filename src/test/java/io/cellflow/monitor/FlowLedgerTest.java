@@ -229,6 +229,161 @@ class FlowLedgerTest {
         }
     }
 
+    /** What a flow's life in the ledger should be, by the rules in the ledger's comment. */
+    private static final class ModelFlow {
+        long packets;
+        long lastActiveAt;
+        long round;
+        boolean ending;
+    }
+
+    /**
+     * Random rounds of sightings, drains with FIN and RST, sightings during a drain (stamped later than the drain:
+     * the clocks of the two lanes interleave), idle timeouts and bursts that make the table grow and compact: each
+     * round closes exactly the flows a brute-force model closes, with their totals.
+     */
+    @Test
+    void closesWhatABruteForceModelCloses() throws Exception {
+        for (long seed = 1; seed <= 8; seed++) {
+            closesWhatTheModelCloses(new java.util.Random(seed));
+        }
+    }
+
+    private void closesWhatTheModelCloses(java.util.Random r) throws Exception {
+        long idle = 1_000;
+        long[] clock = {1_000_000};
+        FlowLedger ledger = new FlowLedger(hub(1_000_000), idle, () -> clock[0]);
+        java.util.Map<Integer, ModelFlow> model = new java.util.HashMap<>();
+        long[] unique = {0};
+        long[] round = {0};
+        int[] nextPort = {1};
+        List<List<Integer>> gaps = new ArrayList<>(); // what the poller sights between two chunks
+        int[] gap = {0};
+        boolean[] inClose = {false};
+        java.util.function.IntConsumer sight = port -> {
+            if (!model.containsKey(port)) {
+                ModelFlow f = new ModelFlow();
+                f.lastActiveAt = clock[0];
+                f.round = round[0];
+                model.put(port, f);
+                unique[0]++;
+            }
+        };
+        DrainPacer pacer = new DrainPacer(1_000_000, () -> 0L, nanos -> {
+            clock[0] += 1 + r.nextInt(30);
+            if (inClose[0]) { // only new flows: whether a closing flow is still open depends on the chunk
+                for (int i = r.nextInt(3); i > 0; i--) {
+                    int port = nextPort[0]++;
+                    sighted(ledger, port);
+                    sight.accept(port);
+                }
+                return;
+            }
+            if (gap[0] < gaps.size()) {
+                for (int port : gaps.get(gap[0]++)) {
+                    sighted(ledger, port);
+                    sight.accept(port);
+                }
+            }
+        });
+        int mark = 0;
+        for (int rounds = 0; rounds < 60; rounds++) {
+            boolean burst = rounds % 20 == 5;
+            for (int i = burst ? 5_000 : r.nextInt(40); i > 0; i--) { // first sightings, and repeats
+                int port = r.nextInt(4) == 0 && nextPort[0] > 1 ? 1 + r.nextInt(nextPort[0] - 1) : nextPort[0]++;
+                sighted(ledger, port);
+                sight.accept(port);
+                clock[0] += r.nextInt(3);
+            }
+            clock[0] += r.nextInt(400);
+            List<FlowLedger.Drained> drain = new ArrayList<>();
+            List<Integer> ports = new ArrayList<>(model.keySet());
+            java.util.Collections.shuffle(ports, r);
+            for (int port : ports.subList(0, Math.min(ports.size(), r.nextInt(300)))) {
+                int flags = r.nextInt(10) == 0 ? (r.nextBoolean() ? 0x11 : 0x14) : 0x10;
+                drain.add(new FlowLedger.Drained(FlowKey.of(opened(port)),
+                        new FlowCounters(r.nextInt(5) == 0 ? 0 : 1 + r.nextInt(4), 100, 10, 20, flags)));
+            }
+            for (int i = r.nextInt(5); i > 0; i--) { // seen by a drain before its ring record
+                drain.add(new FlowLedger.Drained(FlowKey.of(opened(nextPort[0]++)),
+                        new FlowCounters(1, 100, 10, 20, 0x10)));
+            }
+            gaps.clear();
+            gap[0] = 0;
+            for (int g = 1; g < (drain.size() + FlowLedger.CHUNK - 1) / FlowLedger.CHUNK; g++) {
+                List<Integer> sighted = new ArrayList<>();
+                for (int i = r.nextInt(4); i > 0; i--) { // a flow with packets in this drain, or a new one
+                    FlowLedger.Drained d = drain.get(r.nextInt(drain.size()));
+                    sighted.add(r.nextBoolean() && d.counters().packets() > 0 ? d.key().srcPort() : nextPort[0]++);
+                }
+                gaps.add(sighted);
+            }
+            long now = clock[0];
+            pacer.beginRound();
+            ledger.drained(drain, pacer); // the pacer's park sights the gaps into the ledger and the model
+            pacer.endRound();
+            // the entries, in the model: after the gaps' sightings, not between them as in the ledger, which is
+            // the same here: a gap sights a new flow or one with packets in this drain, whose entry stamps the
+            // drain's start whether the sighting came before or after it
+            for (FlowLedger.Drained d : drain) {
+                int port = d.key().srcPort();
+                ModelFlow f = model.get(port);
+                if (f == null) {
+                    f = new ModelFlow();
+                    f.lastActiveAt = now;
+                    f.round = round[0];
+                    model.put(port, f);
+                    unique[0]++;
+                }
+                if (d.counters().packets() > 0) {
+                    f.packets += d.counters().packets();
+                    f.ending |= d.counters().ending();
+                    f.lastActiveAt = now;
+                    f.round = round[0];
+                }
+            }
+            clock[0] += r.nextInt(burst ? 2_000 : 600);
+
+            // the close pass: the model's due flows, in any order, each with its totals
+            long closeNow = clock[0];
+            java.util.Map<Integer, Long> due = new java.util.HashMap<>();
+            for (var e : model.entrySet()) {
+                ModelFlow f = e.getValue();
+                if (f.ending && f.round < round[0] || closeNow - f.lastActiveAt >= idle) {
+                    due.put(e.getKey(), f.packets);
+                }
+            }
+            due.keySet().forEach(model::remove);
+            pacer.beginRound();
+            inClose[0] = true;
+            ledger.endOfDrain(pacer);
+            inClose[0] = false;
+            pacer.endRound();
+            round[0]++;
+            java.util.Map<Integer, Long> closed = new java.util.HashMap<>();
+            List<StreamItem> items = bigEvents.items;
+            for (int i = mark; i < items.size(); i++) {
+                var f = (StreamItem.Flow) items.get(i);
+                if (f.kind() == FlowKind.CLOSED) {
+                    assertEquals(null, closed.put(f.decision().srcPort(), f.decision().packetCount()),
+                            "closed twice");
+                }
+            }
+            mark = items.size();
+            assertEquals(new java.util.TreeMap<>(due), new java.util.TreeMap<>(closed), "round " + rounds);
+            assertEquals(model.size(), ledger.openFlows());
+            assertEquals(unique[0], ledger.uniqueFlows());
+        }
+    }
+
+    private static void sighted(FlowLedger ledger, int port) {
+        try {
+            ledger.sighted(opened(port));
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
     private TestClient bigEvents;
 
     private FlowHub hub(int buffer) {
