@@ -23,7 +23,8 @@
 #   CF_RING_KB=4096  ring buffer of the benchmark cell (POST ring_buffer_bytes), the reference's newflow --rb-kb;
 #                  the cells test keeps the service default
 #   CF_TABLE=262144  flow-table entries of the traffic tests' service (cellflow.bpf.flow-table-entries), the
-#                  reference's flow map (its max_entries; flowmon runs without --map-entries); the cells test keeps
+#                  reference's flow map (its max_entries; flowmon runs without --map-entries), and its SSE client
+#                  buffer (cellflow.stream.client-buffer: one drain round of that table); the cells test keeps
 #                  the service default (16384); "" keeps the default everywhere
 #   ONLY=""       a regex: run only the tests whose name matches (e.g. ONLY='agg_st|newflow_st',
 #                  ONLY=cf_latency, ONLY=cells, ONLY=load); "" runs everything
@@ -582,7 +583,10 @@ log "topology up: $NS_H/$IF_H $IP_H <-> $NS_C/$IF_C $IP_C; DUR=${DUR}s REPS=$REP
 for rep in $(seq 1 "$REPS"); do
 	log "rep $rep/$REPS: throughput, bpf_stats, new flows, latency"
 	# the traffic tests' cell gets the reference's flow-table size, as it gets its ring
-	svc_start "rep$rep" -Dcellflow.flows.drain-interval="$CF_DRAIN" ${CF_TABLE:+-Dcellflow.bpf.flow-table-entries=$CF_TABLE}
+	# and a client buffer that holds one drain round of that table (a round publishes up to one flow.updated per
+	# entry; the service default, 16384, is its default table's size)
+	svc_start "rep$rep" -Dcellflow.flows.drain-interval="$CF_DRAIN" \
+		${CF_TABLE:+-Dcellflow.bpf.flow-table-entries=$CF_TABLE -Dcellflow.stream.client-buffer=$CF_TABLE}
 	want udp_noprog && run_noprog "$rep" udp_noprog                               pbgen --flows $FLOWS --duration "$DUR"
 	want ref_agg && run_ref "$rep" ref_agg          "--mode agg"               pbgen --flows $FLOWS --duration "$DUR"
 	want cf_agg && run_cf "$rep" cf_agg           none                       pbgen --flows $FLOWS --duration "$DUR"
