@@ -26,8 +26,7 @@ public final class DrainedFlows {
     private long[] lastNanos = new long[0];
 
     /**
-     * Appends a {@code struct cf_flow_key} and its {@code struct cf_flow_val}, decoded as
-     * {@link FlowRecordCodec#decodeKey} and {@link FlowRecordCodec#decodeValue} do.
+     * Appends a drained {@code struct cf_flow_key} and its {@code struct cf_flow_val}.
      *
      * @throws MalformedRecordException for a key of an unknown family or direction (nothing is appended)
      */
@@ -136,6 +135,16 @@ public final class DrainedFlows {
     /** As {@link FlowCounters#ending()}. */
     public boolean ending(int i) {
         return (tcpFlags(i) & (FlowCounters.TCP_FIN | FlowCounters.TCP_RST)) != 0;
+    }
+
+    /** Entry {@code i}'s key as an object (tests, callers that want objects). */
+    public FlowKey key(int i) {
+        return new FlowKey(direction(i), protocol(i), srcHi(i), srcLo(i), srcPort(i), dstHi(i), dstLo(i), dstPort(i));
+    }
+
+    /** Entry {@code i}'s counts as an object (tests, callers that want objects). */
+    public FlowCounters counters(int i) {
+        return new FlowCounters(packets(i), bytes(i), firstNanos(i), lastNanos(i), tcpFlags(i));
     }
 
     private int next() {

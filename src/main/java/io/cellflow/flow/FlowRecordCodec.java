@@ -157,32 +157,6 @@ public final class FlowRecordCodec {
                 + " (struct cf_flow_event): the BPF object and this build disagree");
     }
 
-    /** Decodes a {@code struct cf_flow_key} (a drained map key). */
-    public static FlowKey decodeKey(ByteBuffer buf, int offset) {
-        boolean v6 = v6(Byte.toUnsignedInt(buf.get(offset + FlowAbi.Key.FAMILY)));
-        int saddr = offset + FlowAbi.Key.SADDR;
-        int daddr = offset + FlowAbi.Key.DADDR;
-        return new FlowKey(
-                Direction.fromAbi(Byte.toUnsignedInt(buf.get(offset + FlowAbi.Key.DIR))),
-                Byte.toUnsignedInt(buf.get(offset + FlowAbi.Key.PROTO)),
-                v6 ? be64(buf, saddr) : 0,
-                v6 ? be64(buf, saddr + 8) : IpAddr.v4Lo(be32(buf, saddr)),
-                be16(buf, offset + FlowAbi.Key.SPORT),
-                v6 ? be64(buf, daddr) : 0,
-                v6 ? be64(buf, daddr + 8) : IpAddr.v4Lo(be32(buf, daddr)),
-                be16(buf, offset + FlowAbi.Key.DPORT));
-    }
-
-    /** Decodes a {@code struct cf_flow_val} (a drained map value). */
-    public static FlowCounters decodeValue(ByteBuffer buf, int offset) {
-        return new FlowCounters(
-                u64(buf, offset + FlowAbi.Value.PACKETS),
-                u64(buf, offset + FlowAbi.Value.BYTES),
-                u64(buf, offset + FlowAbi.Value.FIRST_NS),
-                u64(buf, offset + FlowAbi.Value.LAST_NS),
-                u32(buf, offset + FlowAbi.Value.TCP_FLAGS));
-    }
-
     /** Whether the family is IPv6 (else IPv4). */
     static boolean v6(int family) {
         return switch (family) {
