@@ -134,7 +134,7 @@ public final class DrainedFlows {
 
     /** As {@link FlowCounters#ending()}. */
     public boolean ending(int i) {
-        return (tcpFlags(i) & (FlowCounters.TCP_FIN | FlowCounters.TCP_RST)) != 0;
+        return FlowCounters.ending(tcpFlags(i));
     }
 
     /** Entry {@code i}'s key as an object (tests, callers that want objects). */

@@ -10,6 +10,11 @@ public record FlowCounters(long packets, long bytes, long firstNanos, long lastN
 
     /** The flow saw a FIN or a RST: the connection is ending. */
     public boolean ending() {
+        return ending(tcpFlags);
+    }
+
+    /** Flags {@code tcpFlags} hold a FIN or a RST. */
+    public static boolean ending(int tcpFlags) {
         return (tcpFlags & (TCP_FIN | TCP_RST)) != 0;
     }
 }

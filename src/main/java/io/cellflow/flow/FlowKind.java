@@ -2,8 +2,9 @@ package io.cellflow.flow;
 
 /**
  * The lifecycle step an event reports; its {@link #sseName()} is the SSE {@code event:} field. {@code opened} is
- * the first sight of a flow (its counts are those at that moment), {@code updated} carries the packets and bytes
- * since the previous report, {@code closed} the flow's totals: the updates of a flow add up to its close.
+ * the first sight of a flow with the packets and bytes counted then, {@code updated} carries those since the
+ * previous report (only when there are some), {@code closed} the flow's totals: the opened and updated counts of a
+ * flow add up to its close. (nflog's opened events carry no counts, and it sends no updates.)
  */
 public enum FlowKind {
     OPENED("flow.opened"),

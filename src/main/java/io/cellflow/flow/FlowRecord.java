@@ -97,6 +97,10 @@ public final class FlowRecord {
         return protocol;
     }
 
+    public int tcpFlags() {
+        return tcpFlags;
+    }
+
     public long packets() {
         return packets;
     }

@@ -13,9 +13,11 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
 /**
- * One cell's open flows, as an auditor would reconcile them: each flow is opened once, updated with the packets
- * and bytes counted since its previous report, and closed with its totals, so the updates of a flow add up to its
- * close and to what the kernel counted.
+ * One cell's open flows, as an auditor would reconcile them: each flow is opened once with the packets and bytes
+ * counted when it was first seen, updated with those counted since its previous report (only when there are
+ * some), and closed with its totals, so its opened and updated counts add up to its close and to what the kernel
+ * counted. A flow of one packet, or of a burst the first sighting or drain saw whole, is opened and closed, with no
+ * update repeating what its open said.
  *
  * <p>Inputs: first sightings from the ring buffer (poller thread) and drained flow-table counts (drain thread).
  * The drain deletes the kernel's entries, so the flow's next packet makes the kernel report it as new again: a
@@ -121,7 +123,12 @@ final class FlowLedger {
             int found = open.findOrAdd(r.direction(), r.protocol(), r.srcHi(), r.srcLo(), r.srcPort(), r.dstHi(),
                     r.dstLo(), r.dstPort(), hash);
             if (found < 0) {
-                start(-found - 1, r.monotonicNanos(), clock.getAsLong(), OpenFlowTable.SIGHTED);
+                int id = -found - 1;
+                start(id, r.monotonicNanos(), clock.getAsLong(), OpenFlowTable.SIGHTED);
+                if (r.packets() > 0) {
+                    open.countOpened(id, r.packets(), r.bytes(), r.monotonicNanos(), r.tcpFlags(),
+                            FlowCounters.ending(r.tcpFlags()));
+                }
                 hub.publish(r.toEvent());
             }
         } finally {
@@ -166,16 +173,19 @@ final class FlowLedger {
         long now = clock.getAsLong();
         int size = entries.size();
         int[] hashes = new int[CHUNK];
+        boolean published = false;
         for (int from = 0; from < size; from += CHUNK) {
-            if (from > 0 && !stopping) {
+            // pacing spaces out events; a chunk that published none (flows whose opens said it all) needs no gap
+            if (published && !stopping) {
                 pacer.betweenChunks(chunks(size - from));
             }
+            published = false;
             int to = Math.min(size, from + CHUNK);
             lock.lock();
             try {
                 warmed += open.warm(entries, from, to, hashes);
                 for (int i = from; i < to; i++) {
-                    apply(entries, i, hashes[i - from], now);
+                    published |= apply(entries, i, hashes[i - from], now);
                 }
             } finally {
                 lock.unlock();
@@ -187,7 +197,8 @@ final class FlowLedger {
         return (steps + CHUNK - 1) / CHUNK;
     }
 
-    private void apply(DrainedFlows e, int i, int hash, long now) {
+    /** @return whether it published an event */
+    private boolean apply(DrainedFlows e, int i, int hash, long now) {
         Direction d = e.direction(i);
         int proto = e.protocol(i);
         long sh = e.srcHi(i), sl = e.srcLo(i), dh = e.dstHi(i), dl = e.dstLo(i);
@@ -195,17 +206,26 @@ final class FlowLedger {
         long packets = e.packets(i), bytes = e.bytes(i);
         int tcpFlags = e.tcpFlags(i);
         int id = open.findOrAdd(d, proto, sh, sl, sp, dh, dl, dp, hash);
-        if (id < 0) {
+        boolean opens = id < 0;
+        if (opens) { // before its ring record was read: the open reports what the drain found
             id = -id - 1;
             start(id, e.firstNanos(i), now, OpenFlowTable.DRAINED);
+        } else if (open.takeOpenedCounts(id)) { // this entry made the sighting: its open reported the start of it
+            packets = Math.max(0, packets - open.packets(id));
+            bytes = Math.max(0, bytes - open.bytes(id));
+        }
+        if (packets > 0) {
+            open.count(id, packets, bytes, e.lastNanos(i), tcpFlags, e.ending(i));
+            open.touch(id, open.lastNanos(id), round, now, OpenFlowTable.DRAINED);
+        }
+        if (opens) {
             hub.publish(event(FlowKind.OPENED, id, packets, bytes, e.firstNanos(i), tcpFlags));
+        } else if (packets > 0) {
+            hub.publish(event(FlowKind.UPDATED, id, packets, bytes, e.lastNanos(i), tcpFlags));
+        } else {
+            return false;
         }
-        if (packets == 0) {
-            return;
-        }
-        open.count(id, packets, bytes, e.lastNanos(i), tcpFlags, e.ending(i));
-        open.touch(id, open.lastNanos(id), round, now, OpenFlowTable.DRAINED);
-        hub.publish(event(FlowKind.UPDATED, id, packets, bytes, e.lastNanos(i), tcpFlags));
+        return true;
     }
 
     /** After a drain: closes ended and idle flows, without pacing. */

@@ -39,6 +39,8 @@ final class OpenFlowTable {
     /** META bits 26-27: the list the flow is in, plus one; 0 for none (added, never touched). */
     private static final int LIST_SHIFT = 26;
     private static final long LIST_BITS = 3L << LIST_SHIFT;
+    /** META bit 28: the totals are what flow.opened reported, which the kernel's entry will report again. */
+    private static final int OPENED_COUNTS = 1 << 28;
 
     /** The lane of flows touched with times from sightings (each stamped when it is read). */
     static final int SIGHTED = 0;
@@ -405,6 +407,28 @@ final class OpenFlowTable {
             unlink(id);
             linkAfter(id, ENDING, tails[ENDING]);
         }
+    }
+
+    /**
+     * Counts a sighting's packets and bytes, which its flow.opened reported: the kernel's entry that made the
+     * sighting still holds them, so {@link #takeOpenedCounts} takes them off that entry's drained counts.
+     */
+    void countOpened(int id, long packets, long bytes, long lastNanos, int tcpFlags, boolean ending) {
+        count(id, packets, bytes, lastNanos, tcpFlags, ending);
+        rows[id * ROW + META] |= OPENED_COUNTS;
+    }
+
+    /**
+     * Whether the totals are still only what flow.opened reported ({@link #countOpened}); clears that, since the
+     * caller is about to take them off the first drained entry.
+     */
+    boolean takeOpenedCounts(int id) {
+        int b = id * ROW + META;
+        if ((rows[b] & OPENED_COUNTS) == 0) {
+            return false;
+        }
+        rows[b] &= ~(long) OPENED_COUNTS;
+        return true;
     }
 
     // --- the close pass ---------------------------------------------------------------------------------------

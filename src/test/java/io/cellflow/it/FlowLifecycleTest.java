@@ -19,9 +19,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * A flow's whole life over real kernel counters: opened once, updated with deltas that add up to the closed
- * totals, closed after FIN, and the totals of every flow reconcile byte for byte with the veth's own interface
- * counters.
+ * A flow's whole life over real kernel counters: opened once, updated with deltas that, with the open's counts, add
+ * up to the closed totals, closed after FIN, and the totals of every flow reconcile byte for byte with the veth's own
+ * interface counters.
  */
 @QuarkusTest
 @TestProfile(FlowLifecycleProfile.class)
@@ -76,15 +76,18 @@ class FlowLifecycleTest {
             sse.close();
         }
 
-        // step: per flow, opened once, updates add up to the close, and closes once
-        Map<String, long[]> updates = new HashMap<>(); // key -> [packets, bytes]
+        // step: per flow, opened once, its opened and updated counts add up to the close, and closes once
+        Map<String, long[]> updates = new HashMap<>(); // key -> [packets, bytes] of the open and the updates
         Map<String, long[]> closes = new HashMap<>();
         Map<String, Integer> opens = new HashMap<>();
         for (SseClient.Event e : sse.events()) {
             String k = e.flow();
             long[] pb = {e.data().path("packet_count").asLong(), e.data().path("byte_count").asLong()};
             switch (e.name()) {
-                case "flow.opened" -> opens.merge(k, 1, Integer::sum);
+                case "flow.opened" -> {
+                    opens.merge(k, 1, Integer::sum);
+                    updates.merge(k, pb, (a, b) -> new long[] {a[0] + b[0], a[1] + b[1]});
+                }
                 case "flow.updated" -> updates.merge(k, pb, (a, b) -> new long[] {a[0] + b[0], a[1] + b[1]});
                 case "flow.closed" -> assertTrue(closes.put(k, pb) == null, "closed once: " + k);
                 default -> throw new AssertionError("unexpected event " + e.name());
