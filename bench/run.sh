@@ -13,7 +13,7 @@
 #   ST_RATE=50000  new flows/s of the paced bpf_stats windows (*_newflow_paced_st): below what both consumers
 #                  keep up with, so every packet is an insert plus a record (no full table or ring)
 #   LAT_WARMUP=3   seconds of unmeasured traffic at LAT_RATE on the service before its latency tests (0: none)
-#   NF_WARMUP=10   seconds of unmeasured new-flow traffic at the generator's max rate (an SSE client counting) on
+#   NF_WARMUP=20   seconds of unmeasured new-flow traffic at the generator's max rate (an SSE client counting) on
 #                  the service before its first new-flow test, so that the new-flow figures measure a warm service
 #                  (the JIT compiles the SSE path, the drain and the sightings there); 0: none
 #   LAT_OUT=1      the latency client also writes every flow.opened's latency, in arrival order (lat.TEST.REP.txt)
@@ -61,7 +61,7 @@ LAT_RATE=${LAT_RATE:-10000}
 LAT_LOW_RATE=${LAT_LOW_RATE:-1000}
 ST_RATE=${ST_RATE:-50000}
 LAT_WARMUP=${LAT_WARMUP:-3}
-NF_WARMUP=${NF_WARMUP:-10}
+NF_WARMUP=${NF_WARMUP:-20}
 PORT=${PORT:-18080}
 SVC_CPU=${SVC_CPU-1}
 CF_OPTS=${CF_OPTS:-}

@@ -43,7 +43,13 @@
  *            path only) and a later packet reports the flow: that CPU claims
  *            the report by setting CF_FLOW_REPORTED with an atomic fetch-or,
  *            and clears it again if the ring is still full; the map keeps the
- *            counts.
+ *            counts. The entry keeps what its record carried (rec_packets,
+ *            rec_bytes): user space reports those when it reads the record
+ *            and the rest when it drains the entry, so each packet is reported
+ *            once whichever comes first, and an entry holding no more than its
+ *            record (a one-packet flow) costs the drain no lookup. (A drain
+ *            between a refused reservation and its undoing sees a record that
+ *            never comes; that loss is counted in rb_fail, as the ring's are.)
  *   wakeup   cf_wakeup_bytes (.rodata, set by the loader): 0 = kernel default
  *            wakeup; N = no wakeup, except for the record that makes the
  *            unconsumed data cross N bytes (the consumer's poll timeout
@@ -396,6 +402,7 @@ static __always_inline void cf_report(struct __sk_buff *skb, struct cf_stats *st
 				      const struct cf_flow_key *k, struct cf_flow_val *v)
 {
 	struct cf_flow_event *e;
+	__u64 packets, bytes;
 
 	/* step: claim; only the CPU that set the bit goes on */
 	if (__sync_fetch_and_or(&v->flags, CF_FLOW_REPORTED) & CF_FLOW_REPORTED)
@@ -409,7 +416,12 @@ static __always_inline void cf_report(struct __sk_buff *skb, struct cf_stats *st
 		return;
 	}
 
-	cf_fill_event(e, skb, k, v->first_ns, v->packets, v->bytes, (__u8)v->tcp_flags, CF_DECISION_ALLOW, 0);
+	/* step: the entry keeps what the record says, so the drain reports only the rest */
+	packets = v->packets;
+	bytes = v->bytes;
+	v->rec_packets = packets;
+	v->rec_bytes = bytes;
+	cf_fill_event(e, skb, k, v->first_ns, packets, bytes, (__u8)v->tcp_flags, CF_DECISION_ALLOW, 0);
 
 	cf_submit(e);
 	st->events++;
@@ -656,6 +668,8 @@ static __always_inline int cf_handle(struct __sk_buff *skb, __u8 dir, const int 
 	nv.last_ns = now;
 	nv.tcp_flags = tcpf;
 	nv.flags = CF_FLOW_REPORTED;
+	nv.rec_packets = 1;
+	nv.rec_bytes = skb->len;
 	err = bpf_map_update_elem(&cf_flows, &k, &nv, BPF_NOEXIST);
 	if (err) {
 		/* lost the race to another CPU, or the table is full */
@@ -677,10 +691,14 @@ static __always_inline int cf_handle(struct __sk_buff *skb, __u8 dir, const int 
 	st->new_flows++;
 	e = bpf_ringbuf_reserve(&cf_events, sizeof(*e), 0);
 	if (!e) {
+		/* no record: the drain reports the whole entry (a drain between the insert and this is counted here) */
 		st->rb_fail++;
 		v = bpf_map_lookup_elem(&cf_flows, &k);
-		if (v)
+		if (v) {
+			v->rec_packets = 0;
+			v->rec_bytes = 0;
 			__sync_fetch_and_and(&v->flags, ~(__u32)CF_FLOW_REPORTED);
+		}
 		return TC_ACT_OK;
 	}
 	cf_fill_event(e, skb, &k, now, 1, skb->len, tcpf, CF_DECISION_ALLOW, 0);

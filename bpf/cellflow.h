@@ -59,6 +59,13 @@ struct cf_flow_val {
 	__u64 last_ns;
 	__u32 tcp_flags; /* OR of every TCP flags byte seen */
 	__u32 flags;     /* CF_FLOW_* */
+	/*
+	 * what this entry's ring record carried (0 and 0: no record): user space reports the record's counts
+	 * when it reads the record and the rest when it drains the entry, so each packet is reported once and a
+	 * drained entry that holds no more than its record is skipped without a lookup
+	 */
+	__u64 rec_packets;
+	__u64 rec_bytes;
 };
 
 /* ring-buffer record (72 B); every byte is written by the program */
@@ -178,7 +185,7 @@ struct cf_policy_stats {
 #define CF_RB_SLOT (8 + sizeof(struct cf_flow_event))
 
 _Static_assert(sizeof(struct cf_flow_key) == 40, "cf_flow_key must be 40 bytes");
-_Static_assert(sizeof(struct cf_flow_val) == 40, "cf_flow_val must be 40 bytes");
+_Static_assert(sizeof(struct cf_flow_val) == 56, "cf_flow_val must be 56 bytes");
 _Static_assert(sizeof(struct cf_flow_event) == 72, "cf_flow_event must be 72 bytes");
 _Static_assert(sizeof(struct cf_stats) == 48, "cf_stats must be 48 bytes");
 _Static_assert(__builtin_offsetof(struct cf_flow_key, sport) == 32, "cf_flow_key.sport");

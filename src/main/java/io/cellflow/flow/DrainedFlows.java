@@ -24,6 +24,19 @@ public final class DrainedFlows {
     private long[] bytes = new long[0];
     private long[] firstNanos = new long[0];
     private long[] lastNanos = new long[0];
+    private long[] recPackets = new long[0];
+    private long[] recBytes = new long[0];
+
+    /**
+     * Whether a drained {@code struct cf_flow_val} holds no more than its ring record carried: nothing for the
+     * drain to report (the record's sighting reports it), so the drain skips it.
+     */
+    public static boolean coveredByRecord(ByteBuffer values, int valueOffset) {
+        return FlowRecordCodec.u64(values, valueOffset + FlowAbi.Value.PACKETS)
+                        == FlowRecordCodec.u64(values, valueOffset + FlowAbi.Value.REC_PACKETS)
+                && FlowRecordCodec.u64(values, valueOffset + FlowAbi.Value.BYTES)
+                        == FlowRecordCodec.u64(values, valueOffset + FlowAbi.Value.REC_BYTES);
+    }
 
     /**
      * Appends a drained {@code struct cf_flow_key} and its {@code struct cf_flow_val}.
@@ -48,6 +61,8 @@ public final class DrainedFlows {
         bytes[i] = FlowRecordCodec.u64(values, valueOffset + FlowAbi.Value.BYTES);
         firstNanos[i] = FlowRecordCodec.u64(values, valueOffset + FlowAbi.Value.FIRST_NS);
         lastNanos[i] = FlowRecordCodec.u64(values, valueOffset + FlowAbi.Value.LAST_NS);
+        recPackets[i] = FlowRecordCodec.u64(values, valueOffset + FlowAbi.Value.REC_PACKETS);
+        recBytes[i] = FlowRecordCodec.u64(values, valueOffset + FlowAbi.Value.REC_BYTES);
         size++;
     }
 
@@ -64,6 +79,8 @@ public final class DrainedFlows {
         bytes[i] = c.bytes();
         firstNanos[i] = c.firstNanos();
         lastNanos[i] = c.lastNanos();
+        recPackets[i] = c.recPackets();
+        recBytes[i] = c.recBytes();
         size++;
     }
 
@@ -119,6 +136,16 @@ public final class DrainedFlows {
         return bytes[i];
     }
 
+    /** Packets of entry {@code i} its ring record did not carry: what the drain reports. */
+    public long unreportedPackets(int i) {
+        return Math.max(0, packets[i] - recPackets[i]);
+    }
+
+    /** Bytes of entry {@code i} its ring record did not carry. */
+    public long unreportedBytes(int i) {
+        return Math.max(0, bytes[i] - recBytes[i]);
+    }
+
     public long firstNanos(int i) {
         return firstNanos[i];
     }
@@ -144,7 +171,8 @@ public final class DrainedFlows {
 
     /** Entry {@code i}'s counts as an object (tests, callers that want objects). */
     public FlowCounters counters(int i) {
-        return new FlowCounters(packets(i), bytes(i), firstNanos(i), lastNanos(i), tcpFlags(i));
+        return new FlowCounters(packets(i), bytes(i), firstNanos(i), lastNanos(i), tcpFlags(i), recPackets[i],
+                recBytes[i]);
     }
 
     private int next() {
@@ -165,6 +193,8 @@ public final class DrainedFlows {
         bytes = Arrays.copyOf(bytes, capacity);
         firstNanos = Arrays.copyOf(firstNanos, capacity);
         lastNanos = Arrays.copyOf(lastNanos, capacity);
+        recPackets = Arrays.copyOf(recPackets, capacity);
+        recBytes = Arrays.copyOf(recBytes, capacity);
     }
 
     private static long ports(int sp, int dp) {

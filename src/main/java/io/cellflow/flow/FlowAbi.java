@@ -92,13 +92,16 @@ public final class FlowAbi {
     public static final class Value {
         private Value() {}
 
-        public static final int SIZE = 40;
+        public static final int SIZE = 56;
         public static final int PACKETS = 0;
         public static final int BYTES = 8;
         public static final int FIRST_NS = 16;
         public static final int LAST_NS = 24;
         public static final int TCP_FLAGS = 32;
         public static final int FLAGS = 36;
+        /** What the entry's ring record carried (0 and 0: no record). */
+        public static final int REC_PACKETS = 40;
+        public static final int REC_BYTES = 48;
     }
 
     /** struct cf_stats: six u64 counters, one copy per possible CPU. */

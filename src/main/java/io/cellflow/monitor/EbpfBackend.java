@@ -233,7 +233,9 @@ public class EbpfBackend {
 
         @Override
         public synchronized void accept(ByteBuffer keys, int keyOffset, ByteBuffer values, int valueOffset) {
-            entries.add(keys, keyOffset, values, valueOffset);
+            if (!DrainedFlows.coveredByRecord(values, valueOffset)) { // else its sighting reports it all
+                entries.add(keys, keyOffset, values, valueOffset);
+            }
         }
 
         /** The entries so far; valid until the next call (the ledger applies them before the next drain). */

@@ -16,13 +16,16 @@ import java.util.function.LongSupplier;
  * One cell's open flows, as an auditor would reconcile them: each flow is opened once with the packets and bytes
  * counted when it was first seen, updated with those counted since its previous report (only when there are
  * some), and closed with its totals, so its opened and updated counts add up to its close and to what the kernel
- * counted. A flow of one packet, or of a burst the first sighting or drain saw whole, is opened and closed, with no
- * update repeating what its open said.
+ * counted. A flow of one packet is opened and closed, with no update repeating what its open said.
  *
- * <p>Inputs: first sightings from the ring buffer (poller thread) and drained flow-table counts (drain thread).
- * The drain deletes the kernel's entries, so the flow's next packet makes the kernel report it as new again: a
- * sighting of a flow already open is a continuation, not a second flow. A drain may also see a flow before its
- * ring record was read: it is opened then. A flow closes when it saw FIN or RST and then a drain with no new
+ * <p>Inputs: sightings from the ring buffer (poller thread) and drained flow-table entries (drain thread). The
+ * kernel writes one ring record per flow-table entry, when it creates the entry, and the entry keeps what the
+ * record carried; a sighting reports the record's counts, a drain the rest of the entry's ({@link
+ * DrainedFlows#unreportedPackets}), so each packet is reported once, whichever is read first, and an entry that
+ * holds no more than its record never reaches the ledger. The drain deletes the entries, so the flow's next packet
+ * makes a new entry and record: a sighting of a flow already open is a continuation, whose counts wait (pending)
+ * for the flow's next update, at the latest at the end of the drain round. A drain may also see a flow before its
+ * ring record was read: it is opened then, with the counts the record does not carry. A flow closes when it saw FIN or RST and then a drain with no new
  * packets (so the final ACKs count), or when idle past the timeout. Unique flows count openings, so a flow seen
  * twice counts once, and a close without an open cannot happen. Thread-safe.
  *
@@ -54,6 +57,9 @@ final class FlowLedger {
     @SuppressWarnings("unused")
     private long warmed;
     private final int[] sightingHashes = new int[CHUNK]; // under the lock
+    /** Flows given pending counts since the last flush (ids, some stale or repeated: see flushPending); locked. */
+    private int[] pendingIds = new int[16];
+    private int pendingCount;
     private volatile boolean stopping;
 
     /** One drained flow-table entry, decoded outside the lock. */
@@ -122,14 +128,24 @@ final class FlowLedger {
             }
             int found = open.findOrAdd(r.direction(), r.protocol(), r.srcHi(), r.srcLo(), r.srcPort(), r.dstHi(),
                     r.dstLo(), r.dstPort(), hash);
+            long now = clock.getAsLong();
+            boolean ending = FlowCounters.ending(r.tcpFlags());
             if (found < 0) {
                 int id = -found - 1;
-                start(id, r.monotonicNanos(), clock.getAsLong(), OpenFlowTable.SIGHTED);
+                start(id, r.monotonicNanos(), now, OpenFlowTable.SIGHTED);
                 if (r.packets() > 0) {
-                    open.countOpened(id, r.packets(), r.bytes(), r.monotonicNanos(), r.tcpFlags(),
-                            FlowCounters.ending(r.tcpFlags()));
+                    open.count(id, r.packets(), r.bytes(), r.monotonicNanos(), r.tcpFlags(), ending);
                 }
                 hub.publish(r.toEvent());
+            } else if (r.packets() > 0) { // a continuation: counted now, reported with the flow's next update
+                open.count(found, r.packets(), r.bytes(), r.monotonicNanos(), r.tcpFlags(), ending);
+                open.touch(found, open.lastNanos(found), round, now, OpenFlowTable.SIGHTED);
+                if (open.addPending(found, r.packets(), r.bytes())) {
+                    if (pendingCount == pendingIds.length) {
+                        pendingIds = java.util.Arrays.copyOf(pendingIds, 2 * pendingCount);
+                    }
+                    pendingIds[pendingCount++] = found;
+                }
             }
         } finally {
             lock.unlock();
@@ -203,29 +219,53 @@ final class FlowLedger {
         int proto = e.protocol(i);
         long sh = e.srcHi(i), sl = e.srcLo(i), dh = e.dstHi(i), dl = e.dstLo(i);
         int sp = e.srcPort(i), dp = e.dstPort(i);
-        long packets = e.packets(i), bytes = e.bytes(i);
+        long packets = e.unreportedPackets(i), bytes = e.unreportedBytes(i); // the record's are its sighting's
+        if (packets == 0) {
+            return false; // the sighting reports it all (the drainer skips such entries; a caller may not)
+        }
         int tcpFlags = e.tcpFlags(i);
         int id = open.findOrAdd(d, proto, sh, sl, sp, dh, dl, dp, hash);
         boolean opens = id < 0;
-        if (opens) { // before its ring record was read: the open reports what the drain found
+        if (opens) { // before its ring record was read: opened with what the record does not carry
             id = -id - 1;
             start(id, e.firstNanos(i), now, OpenFlowTable.DRAINED);
-        } else if (open.takeOpenedCounts(id)) { // this entry made the sighting: its open reported the start of it
-            packets = Math.max(0, packets - open.packets(id));
-            bytes = Math.max(0, bytes - open.bytes(id));
         }
-        if (packets > 0) {
-            open.count(id, packets, bytes, e.lastNanos(i), tcpFlags, e.ending(i));
-            open.touch(id, open.lastNanos(id), round, now, OpenFlowTable.DRAINED);
-        }
+        open.count(id, packets, bytes, e.lastNanos(i), tcpFlags, e.ending(i));
+        open.touch(id, open.lastNanos(id), round, now, OpenFlowTable.DRAINED);
         if (opens) {
             hub.publish(event(FlowKind.OPENED, id, packets, bytes, e.firstNanos(i), tcpFlags));
-        } else if (packets > 0) {
-            hub.publish(event(FlowKind.UPDATED, id, packets, bytes, e.lastNanos(i), tcpFlags));
         } else {
-            return false;
+            long reported = packets + open.pendingPackets(id);
+            long reportedBytes = bytes + open.pendingBytes(id);
+            open.clearPending(id);
+            hub.publish(event(FlowKind.UPDATED, id, reported, reportedBytes, e.lastNanos(i), tcpFlags));
         }
         return true;
+    }
+
+    /**
+     * Publishes the pending counts of continuations no drained entry reported with (their entries held no more
+     * than their records), so a flow's packets are reported by the end of the round they were counted in. Under
+     * the lock, before ids change ({@link OpenFlowTable#compact}). A listed id may since have closed (its pending
+     * counts went out with its close) or been taken by another flow (listed itself if it has pending counts).
+     */
+    private void flushPending() {
+        for (int i = 0; i < pendingCount; i++) {
+            int id = pendingIds[i];
+            if (open.isOpen(id) && open.pendingPackets(id) > 0) {
+                reportPending(id);
+            }
+        }
+        pendingCount = 0;
+        if (pendingIds.length > 1024) {
+            pendingIds = new int[16];
+        }
+    }
+
+    private void reportPending(int id) {
+        long packets = open.pendingPackets(id), bytes = open.pendingBytes(id);
+        open.clearPending(id);
+        hub.publish(event(FlowKind.UPDATED, id, packets, bytes, open.lastNanos(id), open.tcpFlags(id)));
     }
 
     /** After a drain: closes ended and idle flows, without pacing. */
@@ -271,6 +311,7 @@ final class FlowLedger {
         }
         lock.lock();
         try {
+            flushPending();
             open.compact(); // no ids are held now
             round++;
         } finally {
@@ -292,6 +333,7 @@ final class FlowLedger {
                     close(id);
                 }
             }
+            pendingCount = 0;
             open.clear();
         } finally {
             lock.unlock();
@@ -299,6 +341,9 @@ final class FlowLedger {
     }
 
     private void close(int id) {
+        if (open.pendingPackets(id) > 0) { // so that the flow's opened and updated counts add up to its close
+            reportPending(id);
+        }
         closedFlows++;
         hub.publish(event(FlowKind.CLOSED, id, open.packets(id), open.bytes(id), open.lastNanos(id),
                 open.tcpFlags(id)));

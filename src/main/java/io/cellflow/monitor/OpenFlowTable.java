@@ -39,8 +39,6 @@ final class OpenFlowTable {
     /** META bits 26-27: the list the flow is in, plus one; 0 for none (added, never touched). */
     private static final int LIST_SHIFT = 26;
     private static final long LIST_BITS = 3L << LIST_SHIFT;
-    /** META bit 28: the totals are what flow.opened reported, which the kernel's entry will report again. */
-    private static final int OPENED_COUNTS = 1 << 28;
 
     /** The lane of flows touched with times from sightings (each stamped when it is read). */
     static final int SIGHTED = 0;
@@ -57,7 +55,9 @@ final class OpenFlowTable {
     private static final int PORTS = 4; // srcPort << 32 | dstPort
     private static final int META = 5; // hash << 32 | protocol | direction << 8 | tcpFlags << 16 | USED | ENDING
     private static final int PACKETS = 6, BYTES = 7, LAST_NANOS = 8, LAST_ACTIVE_ROUND = 9, LAST_ACTIVE_AT = 10;
-    static final int ROW = 11;
+    /** Counted (in PACKETS and BYTES) but not yet reported: a continuation's ring record, see the ledger. */
+    private static final int PENDING_PACKETS = 11, PENDING_BYTES = 12;
+    static final int ROW = 13;
 
     /** One row per id. */
     private long[] rows;
@@ -251,6 +251,8 @@ final class OpenFlowTable {
         r[b + LAST_NANOS] = 0;
         r[b + LAST_ACTIVE_ROUND] = 0;
         r[b + LAST_ACTIVE_AT] = 0;
+        r[b + PENDING_PACKETS] = 0;
+        r[b + PENDING_BYTES] = 0;
         size++;
         return id;
     }
@@ -410,25 +412,30 @@ final class OpenFlowTable {
     }
 
     /**
-     * Counts a sighting's packets and bytes, which its flow.opened reported: the kernel's entry that made the
-     * sighting still holds them, so {@link #takeOpenedCounts} takes them off that entry's drained counts.
+     * Adds counted packets and bytes to those not yet reported.
+     *
+     * @return whether there were none before
      */
-    void countOpened(int id, long packets, long bytes, long lastNanos, int tcpFlags, boolean ending) {
-        count(id, packets, bytes, lastNanos, tcpFlags, ending);
-        rows[id * ROW + META] |= OPENED_COUNTS;
+    boolean addPending(int id, long packets, long bytes) {
+        int b = id * ROW;
+        boolean first = rows[b + PENDING_PACKETS] == 0 && rows[b + PENDING_BYTES] == 0;
+        rows[b + PENDING_PACKETS] += packets;
+        rows[b + PENDING_BYTES] += bytes;
+        return first;
     }
 
-    /**
-     * Whether the totals are still only what flow.opened reported ({@link #countOpened}); clears that, since the
-     * caller is about to take them off the first drained entry.
-     */
-    boolean takeOpenedCounts(int id) {
-        int b = id * ROW + META;
-        if ((rows[b] & OPENED_COUNTS) == 0) {
-            return false;
-        }
-        rows[b] &= ~(long) OPENED_COUNTS;
-        return true;
+    long pendingPackets(int id) {
+        return rows[id * ROW + PENDING_PACKETS];
+    }
+
+    long pendingBytes(int id) {
+        return rows[id * ROW + PENDING_BYTES];
+    }
+
+    /** The pending counts were reported. */
+    void clearPending(int id) {
+        rows[id * ROW + PENDING_PACKETS] = 0;
+        rows[id * ROW + PENDING_BYTES] = 0;
     }
 
     // --- the close pass ---------------------------------------------------------------------------------------

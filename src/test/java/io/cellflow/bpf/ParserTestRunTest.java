@@ -35,7 +35,9 @@ import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import jnr.ffi.Pointer;
 import org.junit.jupiter.api.AfterAll;
@@ -301,6 +303,8 @@ class ParserTestRunTest {
                 () -> assertEquals(syn.length + data.length + fin.length, e.counters().bytes()),
                 () -> assertEquals(SYN | PSH | ACK | FIN, e.counters().tcpFlags(), "flags of every packet"),
                 () -> assertTrue(e.counters().lastNanos() >= e.counters().firstNanos()),
+                () -> assertEquals(1, e.counters().recPackets(), "the entry keeps what its record carried"),
+                () -> assertEquals(syn.length, e.counters().recBytes()),
                 () -> assertEquals(new KernelCounters(3, 0, 1, 0, 1, 0), d));
         assertEquals(1, records.size(), "reported once, by its first packet: " + records);
         FlowEvent r = records.get(0);
@@ -309,6 +313,54 @@ class ParserTestRunTest {
                 () -> assertEquals(syn.length, r.bytes()),
                 () -> assertEquals(SYN, r.tcpFlags()),
                 () -> assertEquals(e.counters().firstNanos(), r.monotonicNanos()));
+    }
+
+    /**
+     * The ring full: a new flow's entry says it has no record (the drain reports it whole), and a flow's next
+     * packet, once the ring has room, reports it with its counts so far, which the entry then keeps as its record's.
+     */
+    @Test
+    void aFlowTheFullRingMissedIsReportedByTheDrainOrByItsNextPacket() {
+        KernelCounters before = counters();
+        int port = 1024;
+        // step: one-packet flows until the ring refuses one (a 64 KiB ring holds ~800 records)
+        while (delta(before, counters()).ringBufferLosses() == 0 && port < 60_000) {
+            assertEquals(TC_ACT_OK, ProgTestRun.run(nat, ingress, udpFrom(port++)));
+        }
+        assertEquals(1, delta(before, counters()).ringBufferLosses(), "the ring filled up");
+        int drainedWhole = port - 1;
+        int reportedLate = port;
+        byte[] late = udpFrom(reportedLate);
+        assertEquals(TC_ACT_OK, ProgTestRun.run(nat, ingress, late)); // refused too
+        assertEquals(port - 1024 - 1, records().size(), "every flow before the full ring was recorded");
+
+        // step: the ring has room: the late flow's next packet reports it
+        assertEquals(TC_ACT_OK, ProgTestRun.run(nat, ingress, late));
+        List<FlowEvent> records = records();
+        assertEquals(1, records.size(), "one late record: " + records);
+        assertAll(
+                () -> assertEquals(reportedLate, records.get(0).srcPort()),
+                () -> assertEquals(2, records.get(0).packets(), "the counts so far"),
+                () -> assertEquals(2L * late.length, records.get(0).bytes()));
+
+        Map<Integer, FlowCounters> bySrcPort = new HashMap<>();
+        for (Entry e : drain()) {
+            bySrcPort.put(e.key().srcPort(), e.counters());
+        }
+        FlowCounters whole = bySrcPort.get(drainedWhole);
+        FlowCounters kept = bySrcPort.get(reportedLate);
+        assertAll(
+                () -> assertEquals(1, whole.packets()),
+                () -> assertEquals(0, whole.recPackets(), "no record: the drain reports it all"),
+                () -> assertEquals(0, whole.recBytes()),
+                () -> assertEquals(2, kept.packets()),
+                () -> assertEquals(2, kept.recPackets(), "the late record's counts"),
+                () -> assertEquals(2L * late.length, kept.recBytes()),
+                () -> assertEquals(1, bySrcPort.get(1024).recPackets(), "a flow recorded on insert"));
+    }
+
+    private static byte[] udpFrom(int srcPort) {
+        return ethernet(ETH_P_IP).ipv4(UDP, V4_SRC, V4_DST).udp(srcPort, 53).payload(12).build();
     }
 
     private static void assertOneNewFlow(Flow expected, Direction dir, int frameLen, Entry e, List<FlowEvent> records,
@@ -328,6 +380,8 @@ class ParserTestRunTest {
                 () -> assertTrue(e.counters().firstNanos() > 0, "first packet time"),
                 () -> assertEquals(e.counters().firstNanos(), e.counters().lastNanos(), "one packet"),
                 () -> assertEquals(CF_FLOW_REPORTED, e.flags(), "marked reported"),
+                () -> assertEquals(1, e.counters().recPackets(), "what its record carried: all of it"),
+                () -> assertEquals(frameLen, e.counters().recBytes()),
                 () -> assertEquals(new KernelCounters(1, 0, 1, 0, 1, 0), d, "one packet, one new flow, one record"));
         assertEquals(1, records.size(), "one record: " + records);
         FlowEvent r = records.get(0);
@@ -366,9 +420,12 @@ class ParserTestRunTest {
         return out;
     }
 
+    /** Every record in the ring, oldest first; the ring is empty after. */
     private static List<FlowEvent> records() {
         List<FlowEvent> out = new ArrayList<>();
-        ring.drain(rec -> out.add(FlowRecordCodec.decode(rec)), 1024);
+        while (ring.drain(rec -> out.add(FlowRecordCodec.decode(rec)), 1024) > 0) {
+            // the ring holds more than one call takes
+        }
         return out;
     }
 

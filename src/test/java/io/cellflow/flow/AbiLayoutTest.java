@@ -54,6 +54,8 @@ class AbiLayoutTest {
                 P("value.last_ns", offsetof(struct cf_flow_val, last_ns));
                 P("value.tcp_flags", offsetof(struct cf_flow_val, tcp_flags));
                 P("value.flags", offsetof(struct cf_flow_val, flags));
+                P("value.rec_packets", offsetof(struct cf_flow_val, rec_packets));
+                P("value.rec_bytes", offsetof(struct cf_flow_val, rec_bytes));
                 P("value.size", sizeof(struct cf_flow_val));
                 P("stats.size", sizeof(struct cf_stats));
                 P("stats.packets", offsetof(struct cf_stats, packets));
@@ -144,6 +146,8 @@ class AbiLayoutTest {
         java.put("value.last_ns", (long) FlowAbi.Value.LAST_NS);
         java.put("value.tcp_flags", (long) FlowAbi.Value.TCP_FLAGS);
         java.put("value.flags", (long) FlowAbi.Value.FLAGS);
+        java.put("value.rec_packets", (long) FlowAbi.Value.REC_PACKETS);
+        java.put("value.rec_bytes", (long) FlowAbi.Value.REC_BYTES);
         java.put("value.size", (long) FlowAbi.Value.SIZE);
         java.put("stats.size", (long) FlowAbi.Stats.SIZE);
         java.put("stats.packets", (long) FlowAbi.Stats.PACKETS);

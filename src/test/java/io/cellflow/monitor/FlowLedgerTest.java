@@ -80,14 +80,14 @@ class FlowLedgerTest {
 
     @Test
     void opensOnceUpdatesWithDeltasAndClosesAfterFinThenQuiet() throws Exception {
-        // the first drain's entry is the one that made the sighting: its open reported 1 of its 3 packets
         FlowLedger ledger = new FlowLedger(hub, Duration.ofHours(1).toNanos());
         FlowEvent e = opened(40000);
         ledger.sighted(e);
-        ledger.sighted(e); // the kernel re-reports a drained flow: a continuation, not a new flow
-        ledger.drained(FlowKey.of(e), new FlowCounters(3, 300, 1000, 2000, 0x10));
+        // the entry whose record that was: 1 of its 3 packets was the record's
+        ledger.drained(FlowKey.of(e), new FlowCounters(3, 300, 1000, 2000, 0x10, 1, 74));
         ledger.endOfDrain();
-        ledger.drained(FlowKey.of(e), new FlowCounters(2, 120, 2100, 2200, 0x11)); // FIN
+        ledger.sighted(e); // the drained flow's next entry's record: a continuation, not a new flow
+        ledger.drained(FlowKey.of(e), new FlowCounters(2, 120, 2100, 2200, 0x11, 1, 74)); // FIN; the record's + 1
         ledger.endOfDrain(); // active this round: still open, so the final ACKs count
         ledger.endOfDrain(); // quiet after FIN: closed
         assertEquals(List.of("flow.opened:1/74", "flow.updated:2/226", "flow.updated:2/120", "flow.closed:5/420"),
@@ -101,10 +101,10 @@ class FlowLedgerTest {
     void aDrainedFlowNotYetSightedIsOpenedFirstAndStopClosesEverything() throws Exception {
         FlowLedger ledger = new FlowLedger(hub, Duration.ofHours(1).toNanos());
         FlowEvent e = opened(40001);
-        ledger.drained(FlowKey.of(e), new FlowCounters(4, 400, 1000, 2000, 0x10));
-        ledger.sighted(e); // the ring record arrives late: already open
+        ledger.drained(FlowKey.of(e), new FlowCounters(4, 400, 1000, 2000, 0x10, 1, 74)); // all but its record's
+        ledger.sighted(e); // the ring record arrives late: already open, its counts are reported before the close
         ledger.closeAll();
-        assertEquals(List.of("flow.opened:4/400", "flow.closed:4/400"), kinds(2)); // the open said it all
+        assertEquals(List.of("flow.opened:3/326", "flow.updated:1/74", "flow.closed:4/400"), kinds(3));
         assertEquals(1, ledger.uniqueFlows());
     }
 
@@ -116,18 +116,34 @@ class FlowLedgerTest {
         assertEquals(List.of("flow.opened:1/74", "flow.closed:1/74"), kinds(2));
     }
 
-    /** A one-packet flow is opened and closed: the drain that finds only what its open reported sends nothing. */
+    /** A one-packet flow is opened and closed: an entry that holds no more than its record sends nothing. */
     @Test
-    void aDrainThatFindsOnlyWhatTheOpenReportedSendsNoUpdate() throws Exception {
+    void aDrainedEntryHoldingOnlyItsRecordSendsNoUpdate() throws Exception {
         FlowLedger ledger = new FlowLedger(hub, Duration.ofHours(1).toNanos());
         FlowEvent e = opened(40003);
         ledger.sighted(e);
-        ledger.drained(FlowKey.of(e), new FlowCounters(1, 74, 1000, 1000, 0x02));
+        ledger.drained(FlowKey.of(e), new FlowCounters(1, 74, 1000, 1000, 0x02, 1, 74));
         ledger.endOfDrain();
-        ledger.drained(FlowKey.of(e), new FlowCounters(1, 74, 3000, 3000, 0x10)); // a later entry counts whole
+        ledger.drained(FlowKey.of(e), new FlowCounters(1, 74, 3000, 3000, 0x10)); // no record (ring full): whole
         ledger.endOfDrain();
         ledger.closeAll();
         assertEquals(List.of("flow.opened:1/74", "flow.updated:1/74", "flow.closed:2/148"), kinds(3));
+    }
+
+    /**
+     * A continuation whose entry held only its record: its counts are reported at the end of the drain round, not
+     * held back until the flow's next update or its close.
+     */
+    @Test
+    void aContinuationIsReportedByTheEndOfTheRound() throws Exception {
+        FlowLedger ledger = new FlowLedger(hub, Duration.ofHours(1).toNanos());
+        FlowEvent e = opened(40004);
+        ledger.sighted(e);
+        ledger.endOfDrain(); // its entry held only the record: skipped by the drainer
+        ledger.sighted(e); // the next entry's record
+        ledger.endOfDrain();
+        assertEquals(List.of("flow.opened:1/74", "flow.updated:1/74"), kinds(2));
+        assertEquals(1, ledger.openFlows());
     }
 
     /**
@@ -189,7 +205,7 @@ class FlowLedgerTest {
         for (int i = 0; i < flows; i++) {
             FlowEvent e = opened(1 + i);
             ledger.sighted(e);
-            first.add(new FlowLedger.Drained(FlowKey.of(e), new FlowCounters(2, 200, 1000, 2000, 0x10)));
+            first.add(new FlowLedger.Drained(FlowKey.of(e), new FlowCounters(2, 200, 1000, 2000, 0x10, 1, 74)));
             if (i % 3 == 0) {
                 fins.add(new FlowLedger.Drained(FlowKey.of(e), new FlowCounters(1, 60, 2100, 2200, 0x11)));
             }
@@ -234,7 +250,7 @@ class FlowLedgerTest {
         for (int i = 0; i < flows; i++) {
             FlowEvent e = opened(1 + i);
             ledger.sighted(e);
-            drain.add(new FlowLedger.Drained(FlowKey.of(e), new FlowCounters(1, 74, 1000, 1000, 0x02)));
+            drain.add(new FlowLedger.Drained(FlowKey.of(e), new FlowCounters(1, 74, 1000, 1000, 0x02, 1, 74)));
         }
         pacer.beginRound();
         ledger.drained(drain, pacer);
@@ -272,8 +288,7 @@ class FlowLedgerTest {
     /** What a flow's life in the ledger should be, by the rules in the ledger's comment. */
     private static final class ModelFlow {
         long packets;
-        /** Its open counted the packet of a sighting; the next drained entry holds it again. */
-        boolean credited;
+
         long lastActiveAt;
         long round;
         boolean ending;
@@ -302,16 +317,16 @@ class FlowLedgerTest {
         List<List<Integer>> gaps = new ArrayList<>(); // what the poller sights between two chunks
         int[] gap = {0};
         boolean[] inClose = {false};
-        java.util.function.IntConsumer sight = port -> { // a sighting of the flow's first packet
-            if (!model.containsKey(port)) {
-                ModelFlow f = new ModelFlow();
-                f.lastActiveAt = clock[0];
-                f.round = round[0];
-                f.packets = 1;
-                f.credited = true;
+        java.util.function.IntConsumer sight = port -> { // a record of one packet: a new flow, or a continuation
+            ModelFlow f = model.get(port);
+            if (f == null) {
+                f = new ModelFlow();
                 model.put(port, f);
                 unique[0]++;
             }
+            f.packets++;
+            f.lastActiveAt = clock[0];
+            f.round = round[0];
         };
         // a late ring record, during a drain that may already have opened its flow: without counts, so that
         // whether it came before or after its entry does not matter
@@ -390,11 +405,7 @@ class FlowLedgerTest {
                     model.put(port, f);
                     unique[0]++;
                 }
-                long packets = d.counters().packets();
-                if (f.credited) { // this entry made the sighting
-                    packets = Math.max(0, packets - 1);
-                    f.credited = false;
-                }
+                long packets = d.counters().packets(); // entries without a record: counted whole
                 if (packets > 0) {
                     f.packets += packets;
                     f.ending |= d.counters().ending();
