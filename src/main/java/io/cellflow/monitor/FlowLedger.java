@@ -8,6 +8,7 @@ import io.cellflow.flow.FlowEvent;
 import io.cellflow.flow.FlowKey;
 import io.cellflow.flow.FlowKind;
 import io.cellflow.flow.FlowRecord;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
@@ -142,7 +143,7 @@ final class FlowLedger {
                 open.touch(found, open.lastNanos(found), round, now, OpenFlowTable.SIGHTED);
                 if (open.addPending(found, r.packets(), r.bytes())) {
                     if (pendingCount == pendingIds.length) {
-                        pendingIds = java.util.Arrays.copyOf(pendingIds, 2 * pendingCount);
+                        pendingIds = Arrays.copyOf(pendingIds, 2 * pendingCount);
                     }
                     pendingIds[pendingCount++] = found;
                 }
