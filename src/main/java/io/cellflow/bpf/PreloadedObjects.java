@@ -1,5 +1,8 @@
 package io.cellflow.bpf;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
@@ -17,13 +20,23 @@ import org.jboss.logging.Logger;
  * preload fails (eBPF refused here, the object rejected) the pool frees what it holds and stops: every start then
  * loads inline and meets the same failure on its own path, with the usual fallback and error.
  *
+ * <p>A start that finds the pool empty while the refill is loading waits for that load rather than starting its
+ * own: back-to-back starts can outrun the refill (its load gets only the CPU the starts leave), and the load in
+ * flight is partly done, where an inline one would begin the whole verification again and run beside it on the
+ * same CPU. Only with no load in flight (or after {@link #IN_FLIGHT_WAIT_MILLIS}) does a start load inline.
+ * While a start waits, the refill thread runs at normal priority (the start's own): at nice 19 any other busy
+ * thread, the JIT's compiler for one, would hold up the load and so the start behind it.
+ *
  * <p>Thread-safe. {@link #close()} stops the refill and frees every object still pooled; idempotent.
  */
 public final class PreloadedObjects implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(PreloadedObjects.class);
     private static final int PRIO_PROCESS = 0;
     private static final int LOWEST_PRIORITY = 19;
+    private static final int NORMAL_PRIORITY = 0;
     private static final long REFILL_EXIT_MILLIS = 10_000;
+    /** Longest a start waits for the refill's load in flight (one load: ~35 ms of CPU); then it loads inline. */
+    static final long IN_FLIGHT_WAIT_MILLIS = 500;
 
     /** Loads one object; a seam for tests. */
     @FunctionalInterface
@@ -39,7 +52,14 @@ public final class PreloadedObjects implements AutoCloseable {
     private final AtomicLong hits = new AtomicLong();
     private final AtomicLong misses = new AtomicLong();
     private final AtomicLong bypasses = new AtomicLong();
+    private final long inFlightWaitNanos;
     private final Thread refill;
+    /** guarded by this: the refill thread is in a load */
+    private boolean loading;
+    /** guarded by this: a waiting start raised the refill thread to normal priority for the load in flight */
+    private boolean boosted;
+    /** the refill thread's kernel thread id, 0 until it runs (or when it could not be read) */
+    private volatile int refillTid;
     /** guarded by this */
     private boolean closed;
     /** guarded by this: why the pool stopped refilling, or null */
@@ -49,10 +69,10 @@ public final class PreloadedObjects implements AutoCloseable {
      * @param capacity objects kept ready; 0: none, every start loads inline (no thread is started)
      */
     public PreloadedObjects(Native nat, BpfObjectSpec spec, int capacity) {
-        this(nat, spec, capacity, s -> s.load(nat));
+        this(nat, spec, capacity, s -> s.load(nat), IN_FLIGHT_WAIT_MILLIS);
     }
 
-    PreloadedObjects(Native nat, BpfObjectSpec spec, int capacity, Loader loader) {
+    PreloadedObjects(Native nat, BpfObjectSpec spec, int capacity, Loader loader, long inFlightWaitMillis) {
         if (capacity < 0) {
             throw new IllegalArgumentException("cellflow.bpf.preloaded-objects must be >= 0, got " + capacity);
         }
@@ -60,6 +80,7 @@ public final class PreloadedObjects implements AutoCloseable {
         this.spec = spec;
         this.capacity = capacity;
         this.loader = loader;
+        this.inFlightWaitNanos = inFlightWaitMillis * 1_000_000L;
         if (capacity == 0) {
             refill = null;
             return;
@@ -71,7 +92,7 @@ public final class PreloadedObjects implements AutoCloseable {
 
     /**
      * An object loaded with {@code wanted}, owned by the caller from now on: a pooled one when {@code wanted} is
-     * the pool's spec and one is ready, else one loaded here and now.
+     * the pool's spec and one is ready or being loaded by the refill, else one loaded here and now.
      *
      * @throws BpfException whatever the inline load throws; a pooled object never fails here
      */
@@ -83,6 +104,9 @@ public final class PreloadedObjects implements AutoCloseable {
         BpfObject pooled;
         synchronized (this) {
             pooled = ready.poll();
+            if (pooled == null) {
+                pooled = awaitLoadInFlight();
+            }
             notifyAll(); // one fewer: refill
         }
         if (pooled != null) {
@@ -93,7 +117,32 @@ public final class PreloadedObjects implements AutoCloseable {
         return loader.load(wanted);
     }
 
+    /** Caller holds the lock. The refill's object when its load in flight ends in time, else null. */
+    private BpfObject awaitLoadInFlight() {
+        long deadline = System.nanoTime() + inFlightWaitNanos;
+        BpfObject pooled = null;
+        while (pooled == null && loading && !closed && stopped == null) {
+            if (!boosted) {
+                boosted = true;
+                setRefillPriority(refillTid, NORMAL_PRIORITY);
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
+            try {
+                wait(Math.max(1, left / 1_000_000L));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            pooled = ready.poll();
+        }
+        return pooled;
+    }
+
     private void refillLoop() {
+        refillTid = ownTid();
         lowerPriority();
         while (true) {
             synchronized (this) {
@@ -107,6 +156,7 @@ public final class PreloadedObjects implements AutoCloseable {
                 if (closed || stopped != null) {
                     return;
                 }
+                loading = true;
             }
             BpfObject object;
             try {
@@ -116,6 +166,11 @@ public final class PreloadedObjects implements AutoCloseable {
                 return;
             }
             synchronized (this) {
+                loading = false;
+                if (boosted) {
+                    boosted = false;
+                    setRefillPriority(0, LOWEST_PRIORITY);
+                }
                 if (!closed && stopped == null) {
                     ready.add(object);
                     notifyAll();
@@ -139,8 +194,33 @@ public final class PreloadedObjects implements AutoCloseable {
         }
     }
 
+    /** @param tid the thread to change; 0: the calling thread */
+    private void setRefillPriority(int tid, int nice) {
+        if (tid == 0 && nice == NORMAL_PRIORITY) {
+            return; // the refill thread's id is unknown: setpriority would change the caller's own
+        }
+        try {
+            if (nat.libc().setpriority(PRIO_PROCESS, tid, nice) != 0) {
+                LOG.debugf("preload thread priority stays: %s", Errno.of(nat.errno()));
+            }
+        } catch (RuntimeException e) {
+            LOG.debugf("preload thread priority stays: %s", e.getMessage());
+        }
+    }
+
+    /** Linux: /proc/thread-self is a link to /proc/PID/task/TID. */
+    private static int ownTid() {
+        try {
+            Path self = Files.readSymbolicLink(Path.of("/proc/thread-self"));
+            return Integer.parseInt(self.getFileName().toString());
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
     private void stop(Exception cause) {
         synchronized (this) {
+            loading = false;
             stopped = cause.getMessage();
             freeReady();
             notifyAll();

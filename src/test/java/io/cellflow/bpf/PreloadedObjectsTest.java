@@ -79,7 +79,8 @@ class PreloadedObjectsTest {
             }
             return spec.load(nat);
         };
-        try (PreloadedObjects pool = new PreloadedObjects(nat, DEFAULTS, 1, loader)) {
+        // the start gives the stuck load 50 ms, then loads its own
+        try (PreloadedObjects pool = new PreloadedObjects(nat, DEFAULTS, 1, loader, 50)) {
             try (BpfObject o = pool.take(DEFAULTS)) {
                 assertNotNull(o.programFd(FlowAbi.PROG_TC_INGRESS));
             }
@@ -87,6 +88,44 @@ class PreloadedObjectsTest {
             assertEquals(1, pool.misses());
             release.countDown();
             assertTrue(pool.awaitReady(1, WAIT_MS));
+        } finally {
+            release.countDown();
+        }
+    }
+
+    @Test
+    void aStartFindingThePoolEmptyTakesTheLoadInFlight() throws Exception {
+        java.util.concurrent.CountDownLatch loadStarted = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        AtomicInteger inlineLoads = new AtomicInteger();
+        // the refill's load waits for the test, so the pool is empty with a load in flight when the start comes
+        PreloadedObjects.Loader loader = spec -> {
+            if (Thread.currentThread().getName().equals("cellflow-bpf-preload")) {
+                loadStarted.countDown();
+                awaitQuietly(release);
+            } else {
+                inlineLoads.incrementAndGet();
+            }
+            return spec.load(nat);
+        };
+        try (PreloadedObjects pool = new PreloadedObjects(nat, DEFAULTS, 1, loader, WAIT_MS)) {
+            assertTrue(loadStarted.await(WAIT_MS, java.util.concurrent.TimeUnit.MILLISECONDS));
+            Thread releaser = new Thread(() -> {
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                release.countDown();
+            });
+            releaser.start();
+            try (BpfObject o = pool.take(DEFAULTS)) {
+                assertNotNull(o.programFd(FlowAbi.PROG_TC_INGRESS));
+            }
+            releaser.join();
+            assertEquals(0, inlineLoads.get(), "the start waited for the refill's load, it did not load its own");
+            assertEquals(1, pool.hits());
+            assertEquals(0, pool.misses());
         } finally {
             release.countDown();
         }
@@ -140,7 +179,8 @@ class PreloadedObjectsTest {
             }
             throw new BpfException(BpfException.Stage.LOAD, Errno.of(-13), "refused", "verifier says no");
         };
-        try (PreloadedObjects pool = new PreloadedObjects(nat, DEFAULTS, 2, loader)) {
+        try (PreloadedObjects pool = new PreloadedObjects(nat, DEFAULTS, 2, loader,
+                PreloadedObjects.IN_FLIGHT_WAIT_MILLIS)) {
             long deadline = System.nanoTime() + WAIT_MS * 1_000_000L;
             while (pool.stoppedReason() == null && System.nanoTime() < deadline) {
                 pool.awaitReady(2, 100);
