@@ -61,7 +61,7 @@ public interface CellflowConfig {
         /**
          * BPF objects with the default sizes (ring-buffer-bytes, flow-table-entries, wakeup-bytes; tc programs) kept
          * loaded and verified ahead of monitor starts, refilled in the background at the lowest CPU priority: a start
-         * that takes one skips the verifier. 0 disables it. Each costs its maps in kernel memory (~2.5 MB at the
+         * that takes one skips the verifier. 0 disables it. Each costs its maps in kernel memory (~2.7 MB at the
          * defaults, mostly the flow table) and a dozen fds; none of it is mapped into the process. 8, not fewer:
          * back-to-back starts on one CPU leave the refill about as much CPU as it needs, so the pool drifts down
          * and up; with 4 it ran dry now and then over 1,000 starts (each such start waits for a load).
