@@ -214,6 +214,25 @@ proc_ticks() { # utime+stime of a PID in clock ticks
 	[[ -n ${1:-} && -r /proc/$1/stat ]] || { echo 0; return; }
 	awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
 }
+thread_ticks() { # PID -> one line per thread group: "group ticks" (utime+stime), the groups below
+	local t
+	for t in /proc/"$1"/task/*; do
+		[[ -r $t/stat ]] && printf '%s\n' "$(cat "$t/comm" 2>/dev/null)|$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "$t/stat" 2>/dev/null)"
+	done | awk -F'|' '{
+		g = "other"
+		if ($1 ~ /^cellflow-poller/) g = "poller"; else if ($1 ~ /^cellflow-drain/) g = "drain"
+		else if ($1 ~ /^vert\.x-eventlo/) g = "loop"; else if ($1 ~ /^C[12] Compiler/) g = "jit"
+		else if ($1 ~ /^(GC Thread|G1 )/) g = "gc"
+		s[g] += $2 } END { for (g in s) print g, s[g] }'
+}
+thread_cpu() { # "thread_ticks at t0" "thread_ticks at t1" dt_ns -> "cpu_poller_pct=.. cpu_drain_pct=.. ..."
+	awk -v a="$1" -v b="$2" -v hz="$CLK_TCK" -v dt="$3" 'BEGIN {
+		n = split(a, x, "\n"); for (i = 1; i <= n; i++) { split(x[i], f, " "); t0[f[1]] = f[2] }
+		n = split(b, y, "\n"); for (i = 1; i <= n; i++) { split(y[i], f, " "); t1[f[1]] = f[2] }
+		split("poller drain loop gc jit other", order, " ")
+		for (i = 1; i <= 6; i++) { g = order[i]; printf "%scpu_%s_pct=%.1f", (i > 1 ? " " : ""), g, (t1[g] - t0[g]) / hz / (dt / 1e9) * 100 }
+	}'
+}
 cpu_pct() { # ticks0 ticks1 dt_ns
 	awk -v a="$1" -v b="$2" -v hz="$CLK_TCK" -v dt="$3" 'BEGIN { printf "%.1f", (b - a) / hz / (dt / 1e9) * 100 }'
 }
@@ -403,11 +422,14 @@ run_cf() {
 		timeout 30 jcmd "$SVC_PID" JVMTI.agent_load "$PROFILER_LIB" "\"start,event=$PROFILER_EVENT,interval=1ms,threads\"" \
 			2>&1 | grep -q ERROR && { log "$test: profiler did not start"; prof=""; }
 	fi
+	local th0 th1
+	th0=$(thread_ticks "$SVC_PID")
 	c0=$(proc_ticks "$SVC_PID")
 	t0=$(now_ns)
 	gen_run "$@"
 	t1=$(now_ns)
 	c1=$(proc_ticks "$SVC_PID")
+	th1=$(thread_ticks "$SVC_PID")
 	[[ -n $prof ]] && timeout 30 jcmd "$SVC_PID" JVMTI.agent_load "$PROFILER_LIB" "\"stop,collapsed,file=$prof\"" >/dev/null 2>&1
 	[[ -n $clp ]] && cc1=$(proc_ticks "$clp") && clcpu=" client_cpu_pct=$(cpu_pct "$cc0" "$cc1" $((t1 - t0)))"
 	if ((st)); then
@@ -453,7 +475,7 @@ run_cf() {
 	fi
 	extra="$extra $(awk -v a="$dr0" -v b="$dr1" 'BEGIN { split(a, x, " "); split(b, y, " "); n = y[1] - x[1];
 		printf "drained=%d drain_us_per_1k=%s", n, (n > 0 ? sprintf("%.1f", (y[2] - x[2]) * 1e9 / n) : "") }')"
-	echo "rep=$rep test=$test $gen cpu_pct=$(cpu_pct "$c0" "$c1" $((t1 - t0)))$clcpu $ns $ctr $cl drops=$drops$extra" >>"$RAW"
+	echo "rep=$rep test=$test $gen cpu_pct=$(cpu_pct "$c0" "$c1" $((t1 - t0)))$clcpu $(thread_cpu "$th0" "$th1" $((t1 - t0))) $ns $ctr $cl drops=$drops$extra" >>"$RAW"
 }
 last_field() { # test key -> value from the last raw line of that test
 	grep " test=$1 " "$RAW" | tail -1 | tr ' ' '\n' | sed -n "s/^$2=//p" | head -1

@@ -111,6 +111,11 @@ row("new flows: consumer CPU % at max rate (service / flowmon)", vals("cf_newflo
     vals("ref_newflow_wb", "cpu_pct"), "{:.1f}")
 row("new flows: SSE client CPU % at max rate (same CPU as the service)", vals("cf_newflow", "client_cpu_pct"), [],
     "{:.1f}")
+# where the service's CPU went in that window, by thread (/proc/PID/task/*/stat): the JIT's compiler threads are
+# the JVM warming up, not the data path
+for key, what in (("poller", "the poller thread"), ("drain", "the drain thread"), ("loop", "the HTTP event loops"),
+                  ("gc", "GC threads"), ("jit", "JIT compiler threads"), ("other", "other threads")):
+    row("new flows: service CPU % at max rate, " + what, vals("cf_newflow", "cpu_" + key + "_pct"), [], "{:.1f}")
 # cellflow's events are flow.opened, flow.updated (only for a flow with packets its open did not report: none for
 # the generator's one-packet flows) and flow.closed (after the idle timeout, outside the window); a reference record
 # is one per new flow, as a flow.opened is: the target is judged on those
