@@ -26,9 +26,9 @@ import java.util.function.LongSupplier;
  * holds no more than its record never reaches the ledger. The drain deletes the entries, so the flow's next packet
  * makes a new entry and record: a sighting of a flow already open is a continuation, whose counts wait (pending)
  * for the flow's next update, at the latest at the end of the drain round. A drain may also see a flow before its
- * ring record was read: it is opened then, with the counts the record does not carry. A flow closes when it saw FIN or RST and then a drain with no new
- * packets (so the final ACKs count), or when idle past the timeout. Unique flows count openings, so a flow seen
- * twice counts once, and a close without an open cannot happen. Thread-safe.
+ * ring record was read: it is opened then, with the counts the record does not carry. A flow closes when it saw FIN
+ * or RST and then a drain with no new packets (so the final ACKs count), or when idle past the timeout. Unique flows
+ * count openings, so a flow seen twice counts once, and a close without an open cannot happen. Thread-safe.
  *
  * <p>The poller never waits long: a drain applies its entries and its closes in chunks of {@value #CHUNK}, and the
  * lock is fair, so a sighting waiting for the lock gets it at the end of the current chunk. Every step (an open,
