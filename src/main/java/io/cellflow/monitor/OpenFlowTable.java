@@ -7,19 +7,19 @@ import io.cellflow.flow.FlowRecord;
 import java.util.Arrays;
 
 /**
- * The ledger's open flows, in primitive arrays: a flow is an id (a row of {@value #ROW} longs in one array: key,
- * meta with the key's hash, counts), found by its key through an open-addressing index (linear probing, at most
- * half full, backward-shift deletion) whose slots hold the hash next to the id. A lookup compares hashes in the
- * index and touches a row only on a hash match, and a row's fields sit together: with one array per field a
- * lookup and the update after it missed the cache once per field (a table of 500k flows is far bigger than the
- * cache), and that was the drain thread's largest cost. No
- * object per flow: a busy cell holds every flow until its idle timeout (300k flows at 10k new flows/s and 30 s),
- * and as objects they survived young collections and were copied by each one, which made G1's pauses long. The
- * arrays hold no references, so the collector neither copies nor scans them.
+ * The ledger's open flows, in primitive arrays: a flow is an id (a row of {@value #ROW} longs in a page of rows:
+ * key, meta with the key's hash, counts, list links), found by its key through an open-addressing index (linear
+ * probing, at most half full, backward-shift deletion) whose slots hold the hash next to the id. A lookup compares
+ * hashes in the index and touches a row only on a hash match, and a row's fields sit together: with one array per
+ * field a lookup and the update after it missed the cache once per field (a table of 500k flows is far bigger
+ * than the cache), and that was the drain thread's largest cost. No object per flow: a busy cell holds every flow
+ * until its idle timeout (300k flows at 10k new flows/s and 30 s), and as objects they survived young collections
+ * and were copied by each one, which made G1's pauses long. The arrays hold no references, so the collector
+ * neither copies nor scans them.
  *
  * <p>The close pass must not visit every open flow each drain round (a window after a burst holds a million of
- * them, and few are due). So every flow touched at least once is in one of three lists, linked through two ints
- * per id: a lane per kind of clock that touches it ({@link #SIGHTED}, {@link #DRAINED}), each kept in order of
+ * them, and few are due). So every flow touched at least once is in one of three lists, linked through its row:
+ * a lane per kind of clock that touches it ({@link #SIGHTED}, {@link #DRAINED}), each kept in order of
  * {@link #lastActiveAt}, and the flows that saw FIN or RST ({@link #ENDING}), in no order. A {@link DueScan} walks
  * the ending list whole (a flow there closes at its first quiet round, so it holds only flows active in the last
  * round) and each lane from its oldest flow only while flows are idle: its cost is the flows that close, plus one
@@ -57,11 +57,27 @@ final class OpenFlowTable {
     private static final int PACKETS = 6, BYTES = 7, LAST_NANOS = 8, LAST_ACTIVE_ROUND = 9, LAST_ACTIVE_AT = 10;
     /** Counted (in PACKETS and BYTES) but not yet reported: a continuation's ring record, see the ledger. */
     private static final int PENDING_PACKETS = 11, PENDING_BYTES = 12;
-    static final int ROW = 13;
+    /** The previous flow of its list << 32 | the next, each -1 at its end of the list. */
+    private static final int LINKS = 13;
+    static final int ROW = 14;
+    /**
+     * Ids per page of rows: 8192 rows are 896 KiB, an ordinary object for G1 (humongous starts at half a region, 1 MiB
+     * on a heap of a few GiB). Humongous pages of 7 MiB were never copied, but each one's allocation started a
+     * concurrent mark cycle: at 400k new flows/s, one every 160 ms and a fifth of the service's CPU.
+     */
+    private static final int PAGE_SHIFT = 13;
+    private static final int PAGE_IDS = 1 << PAGE_SHIFT;
+    private static final int PAGE_MASK = PAGE_IDS - 1;
 
-    /** One row per id. */
-    private long[] rows;
-    /** Free ids below {@link #highWater}, a stack; its length is the id capacity. */
+    /**
+     * The rows, a page of {@value #PAGE_IDS} ids each (one smaller page while the capacity is below that), a page
+     * allocated when the first of its ids is taken. Growth copies no row: a million-flow table in one array took
+     * 100-300 ms to copy and zero, in the poller's sighting, and its ring buffer overflowed meanwhile.
+     */
+    private long[][] pages;
+    /** Ids are below it; the index has twice as many slots. */
+    private int capacity;
+    /** Free ids below {@link #highWater}, a stack. */
     private int[] free;
     private int freeCount;
     /** Ids at or above it were never used since the last compaction. */
@@ -69,8 +85,6 @@ final class OpenFlowTable {
     /** Per slot: the flow's hash << 32 | its id + 1, 0 for an empty slot; twice the id capacity. */
     private long[] index;
     private int size;
-    /** Per id: the previous and next flow of its list, -1 at either end. */
-    private int[] prev, next;
     /** Per list: its first (oldest) and last flow, -1 when empty. */
     private final int[] heads = new int[LISTS], tails = new int[LISTS];
 
@@ -79,14 +93,13 @@ final class OpenFlowTable {
     }
 
     private void allocate(int capacity) {
-        rows = new long[capacity * ROW];
-        free = new int[capacity];
+        this.capacity = capacity;
+        pages = new long[Math.max(1, capacity >>> PAGE_SHIFT)][];
+        free = new int[16];
         freeCount = 0;
         highWater = 0;
         index = new long[2 * capacity];
         size = 0;
-        prev = new int[capacity];
-        next = new int[capacity];
         Arrays.fill(heads, -1);
         Arrays.fill(tails, -1);
     }
@@ -112,7 +125,6 @@ final class OpenFlowTable {
         long pp = ports(sp, dp);
         int m = proto & 0xff | d.ordinal() << 8;
         long[] ix = index;
-        long[] r = rows;
         int mask = ix.length - 1;
         for (int i = hash & mask; ; i = (i + 1) & mask) {
             long slot = ix[i];
@@ -121,7 +133,8 @@ final class OpenFlowTable {
             }
             if ((int) (slot >>> 32) == hash) {
                 int id = (int) slot - 1;
-                int b = id * ROW;
+                long[] r = page(id);
+                int b = at(id);
                 if (r[b + SRC_LO] == sl && r[b + DST_LO] == dl && r[b + PORTS] == pp && r[b + SRC_HI] == sh
                         && r[b + DST_HI] == dh && ((int) r[b + META] & 0xffff) == m) {
                     return id;
@@ -150,13 +163,12 @@ final class OpenFlowTable {
 
     /** As {@link #findOrAdd(Direction, int, long, long, int, long, long, int)}, with the key's hash given. */
     int findOrAdd(Direction d, int proto, long sh, long sl, int sp, long dh, long dl, int dp, int hash) {
-        if (size == free.length) {
+        if (size == capacity) {
             grow(); // before the probe: the empty slot it ends at is where the new flow goes
         }
         long pp = ports(sp, dp);
         int m = proto & 0xff | d.ordinal() << 8;
         long[] ix = index;
-        long[] r = rows;
         int mask = ix.length - 1;
         for (int i = hash & mask; ; i = (i + 1) & mask) {
             long slot = ix[i];
@@ -167,7 +179,8 @@ final class OpenFlowTable {
             }
             if ((int) (slot >>> 32) == hash) {
                 int id = (int) slot - 1;
-                int b = id * ROW;
+                long[] r = page(id);
+                int b = at(id);
                 if (r[b + SRC_LO] == sl && r[b + DST_LO] == dl && r[b + PORTS] == pp && r[b + SRC_HI] == sh
                         && r[b + DST_HI] == dh && ((int) r[b + META] & 0xffff) == m) {
                     return id;
@@ -185,7 +198,6 @@ final class OpenFlowTable {
      */
     long warm(DrainedFlows e, int from, int to, int[] hashes) {
         long[] ix = index;
-        long[] r = rows;
         int mask = ix.length - 1;
         long seen = 0;
         for (int i = from; i < to; i++) {
@@ -198,7 +210,7 @@ final class OpenFlowTable {
             long slot = ix[hashes[i - from] & mask];
             int id = (int) slot - 1;
             if (id >= 0 && id < highWater) {
-                seen += r[id * ROW + SRC_LO];
+                seen += page(id)[at(id) + SRC_LO];
             }
         }
         return seen;
@@ -207,7 +219,6 @@ final class OpenFlowTable {
     /** As {@link #warm(DrainedFlows, int, int, int[])}, for sightings {@code records[0..n)}. */
     long warm(FlowRecord[] records, int n, int[] hashes) {
         long[] ix = index;
-        long[] r = rows;
         int mask = ix.length - 1;
         long seen = 0;
         for (int i = 0; i < n; i++) {
@@ -220,14 +231,14 @@ final class OpenFlowTable {
         for (int i = 0; i < n; i++) {
             int id = (int) ix[hashes[i] & mask] - 1;
             if (id >= 0 && id < highWater) {
-                seen += r[id * ROW + SRC_LO];
+                seen += page(id)[at(id) + SRC_LO];
             }
         }
         return seen;
     }
 
     private int insertNew(Direction d, int proto, long sh, long sl, int sp, long dh, long dl, int dp, int hash) {
-        if (size == free.length) {
+        if (size == capacity) {
             grow();
         }
         int id = newRow(d, proto, sh, sl, sp, dh, dl, dp, hash);
@@ -237,9 +248,9 @@ final class OpenFlowTable {
 
     /** Takes an id and writes its row; the caller puts it in the index. */
     private int newRow(Direction d, int proto, long sh, long sl, int sp, long dh, long dl, int dp, int hash) {
-        int id = freeCount > 0 ? free[--freeCount] : highWater++;
-        int b = id * ROW;
-        long[] r = rows;
+        int id = freeCount > 0 ? free[--freeCount] : takeNewId();
+        long[] r = page(id);
+        int b = at(id);
         r[b + SRC_HI] = sh;
         r[b + SRC_LO] = sl;
         r[b + DST_HI] = dh;
@@ -253,6 +264,7 @@ final class OpenFlowTable {
         r[b + LAST_ACTIVE_AT] = 0;
         r[b + PENDING_PACKETS] = 0;
         r[b + PENDING_BYTES] = 0;
+        r[b + LINKS] = -1L;
         size++;
         return id;
     }
@@ -285,7 +297,10 @@ final class OpenFlowTable {
             }
         }
         unlink(id);
-        rows[id * ROW + META] = 0;
+        page(id)[at(id) + META] = 0;
+        if (freeCount == free.length) {
+            free = Arrays.copyOf(free, 2 * freeCount);
+        }
         free[freeCount++] = id;
         size--;
         return true;
@@ -296,7 +311,6 @@ final class OpenFlowTable {
      * lowest ids of smaller arrays. Every id the caller held is void afterwards.
      */
     void compact() {
-        int capacity = free.length;
         if (capacity <= MIN_CAPACITY || 8 * size >= capacity) {
             return;
         }
@@ -319,39 +333,39 @@ final class OpenFlowTable {
     }
 
     long srcHi(int id) {
-        return rows[id * ROW + SRC_HI];
+        return page(id)[at(id) + SRC_HI];
     }
 
     long srcLo(int id) {
-        return rows[id * ROW + SRC_LO];
+        return page(id)[at(id) + SRC_LO];
     }
 
     int srcPort(int id) {
-        return (int) (rows[id * ROW + PORTS] >> 32);
+        return (int) (page(id)[at(id) + PORTS] >> 32);
     }
 
     long dstHi(int id) {
-        return rows[id * ROW + DST_HI];
+        return page(id)[at(id) + DST_HI];
     }
 
     long dstLo(int id) {
-        return rows[id * ROW + DST_LO];
+        return page(id)[at(id) + DST_LO];
     }
 
     int dstPort(int id) {
-        return (int) rows[id * ROW + PORTS];
+        return (int) page(id)[at(id) + PORTS];
     }
 
     long packets(int id) {
-        return rows[id * ROW + PACKETS];
+        return page(id)[at(id) + PACKETS];
     }
 
     long bytes(int id) {
-        return rows[id * ROW + BYTES];
+        return page(id)[at(id) + BYTES];
     }
 
     long lastNanos(int id) {
-        return rows[id * ROW + LAST_NANOS];
+        return page(id)[at(id) + LAST_NANOS];
     }
 
     int tcpFlags(int id) {
@@ -363,11 +377,11 @@ final class OpenFlowTable {
     }
 
     long lastActiveRound(int id) {
-        return rows[id * ROW + LAST_ACTIVE_ROUND];
+        return page(id)[at(id) + LAST_ACTIVE_ROUND];
     }
 
     long lastActiveAt(int id) {
-        return rows[id * ROW + LAST_ACTIVE_AT];
+        return page(id)[at(id) + LAST_ACTIVE_AT];
     }
 
     /** As {@link #touch(int, long, long, long, int)} in the {@link #SIGHTED} lane. */
@@ -381,25 +395,26 @@ final class OpenFlowTable {
      * {@code now} is earlier than the lane's newest; a flow that saw FIN or RST stays in the ending list.
      */
     void touch(int id, long lastNanos, long round, long now, int lane) {
-        int b = id * ROW;
-        rows[b + LAST_NANOS] = lastNanos;
-        rows[b + LAST_ACTIVE_ROUND] = round;
-        rows[b + LAST_ACTIVE_AT] = now;
+        long[] r = page(id);
+        int b = at(id);
+        r[b + LAST_NANOS] = lastNanos;
+        r[b + LAST_ACTIVE_ROUND] = round;
+        r[b + LAST_ACTIVE_AT] = now;
         if (ending(id)) {
             return; // count() put it in the ending list
         }
         unlink(id);
         int after = tails[lane];
         while (after >= 0 && lastActiveAt(after) > now) {
-            after = prev[after];
+            after = prev(after);
         }
         linkAfter(id, lane, after);
     }
 
     /** Adds drained counts: packets, bytes, the last packet's time (the later one wins), TCP flags, ending. */
     void count(int id, long packets, long bytes, long lastNanos, int tcpFlags, boolean ending) {
-        int b = id * ROW;
-        long[] r = rows;
+        long[] r = page(id);
+        int b = at(id);
         r[b + PACKETS] += packets;
         r[b + BYTES] += bytes;
         r[b + LAST_NANOS] = Math.max(r[b + LAST_NANOS], lastNanos);
@@ -417,25 +432,26 @@ final class OpenFlowTable {
      * @return whether there were none before
      */
     boolean addPending(int id, long packets, long bytes) {
-        int b = id * ROW;
-        boolean first = rows[b + PENDING_PACKETS] == 0 && rows[b + PENDING_BYTES] == 0;
-        rows[b + PENDING_PACKETS] += packets;
-        rows[b + PENDING_BYTES] += bytes;
+        long[] r = page(id);
+        int b = at(id);
+        boolean first = r[b + PENDING_PACKETS] == 0 && r[b + PENDING_BYTES] == 0;
+        r[b + PENDING_PACKETS] += packets;
+        r[b + PENDING_BYTES] += bytes;
         return first;
     }
 
     long pendingPackets(int id) {
-        return rows[id * ROW + PENDING_PACKETS];
+        return page(id)[at(id) + PENDING_PACKETS];
     }
 
     long pendingBytes(int id) {
-        return rows[id * ROW + PENDING_BYTES];
+        return page(id)[at(id) + PENDING_BYTES];
     }
 
     /** The pending counts were reported. */
     void clearPending(int id) {
-        rows[id * ROW + PENDING_PACKETS] = 0;
-        rows[id * ROW + PENDING_BYTES] = 0;
+        page(id)[at(id) + PENDING_PACKETS] = 0;
+        page(id)[at(id) + PENDING_BYTES] = 0;
     }
 
     // --- the close pass ---------------------------------------------------------------------------------------
@@ -512,9 +528,9 @@ final class OpenFlowTable {
                 nextList(s);
             } else if (due(id, s.thisRound, s.now, s.idleNanos)) {
                 s.add(id);
-                s.cursor = next[id];
+                s.cursor = next(id);
             } else if (SCAN_ORDER[s.step] == ENDING) {
-                s.cursor = next[id];
+                s.cursor = next(id);
             } else {
                 nextList(s); // a lane's first flow that is not idle: every later one is newer
             }
@@ -533,12 +549,28 @@ final class OpenFlowTable {
 
     /** The flow after {@code id} in its list, or -1. */
     int next(int id) {
-        return next[id];
+        return (int) page(id)[at(id) + LINKS];
+    }
+
+    private int prev(int id) {
+        return (int) (page(id)[at(id) + LINKS] >> 32);
+    }
+
+    private void setNext(int id, int n) {
+        long[] r = page(id);
+        int b = at(id) + LINKS;
+        r[b] = r[b] & 0xffffffff00000000L | n & 0xffffffffL;
+    }
+
+    private void setPrev(int id, int p) {
+        long[] r = page(id);
+        int b = at(id) + LINKS;
+        r[b] = (long) p << 32 | r[b] & 0xffffffffL;
     }
 
     /** The list flow {@code id} is in, or -1 for none. */
     int listOf(int id) {
-        return (int) ((rows[id * ROW + META] & LIST_BITS) >>> LIST_SHIFT) - 1;
+        return (int) ((page(id)[at(id) + META] & LIST_BITS) >>> LIST_SHIFT) - 1;
     }
 
     private void unlink(int id) {
@@ -546,47 +578,47 @@ final class OpenFlowTable {
         if (list < 0) {
             return;
         }
-        int p = prev[id], n = next[id];
+        int p = prev(id), n = next(id);
         if (p < 0) {
             heads[list] = n;
         } else {
-            next[p] = n;
+            setNext(p, n);
         }
         if (n < 0) {
             tails[list] = p;
         } else {
-            prev[n] = p;
+            setPrev(n, p);
         }
-        rows[id * ROW + META] &= ~LIST_BITS;
+        page(id)[at(id) + META] &= ~LIST_BITS;
     }
 
     /** Puts {@code id}, in no list, into {@code list} after {@code after} (-1: first). */
     private void linkAfter(int id, int list, int after) {
-        int n = after < 0 ? heads[list] : next[after];
-        prev[id] = after;
-        next[id] = n;
+        int n = after < 0 ? heads[list] : next(after);
+        long[] r = page(id);
+        int b = at(id);
+        r[b + LINKS] = (long) after << 32 | n & 0xffffffffL;
         if (after < 0) {
             heads[list] = id;
         } else {
-            next[after] = id;
+            setNext(after, id);
         }
         if (n < 0) {
             tails[list] = id;
         } else {
-            prev[n] = id;
+            setPrev(n, id);
         }
-        int b = id * ROW + META;
-        rows[b] = rows[b] & ~LIST_BITS | (long) (list + 1) << LIST_SHIFT;
+        r[b + META] = r[b + META] & ~LIST_BITS | (long) (list + 1) << LIST_SHIFT;
     }
 
     // --- storage --------------------------------------------------------------------------------------------
 
     private int meta(int id) {
-        return (int) rows[id * ROW + META];
+        return (int) page(id)[at(id) + META];
     }
 
     private int hash(int id) {
-        return (int) (rows[id * ROW + META] >>> 32);
+        return (int) (page(id)[at(id) + META] >>> 32);
     }
 
     private static long ports(int sp, int dp) {
@@ -597,12 +629,34 @@ final class OpenFlowTable {
         return (long) hash << 32 | (id + 1) & 0xffffffffL;
     }
 
+    private long[] page(int id) {
+        return pages[id >>> PAGE_SHIFT];
+    }
+
+    private static int at(int id) {
+        return (id & PAGE_MASK) * ROW;
+    }
+
+    /** The id above every id taken so far, its page allocated if it is the page's first. */
+    private int takeNewId() {
+        int id = highWater++;
+        if (pages[id >>> PAGE_SHIFT] == null) {
+            pages[id >>> PAGE_SHIFT] = new long[Math.min(capacity, PAGE_IDS) * ROW];
+        }
+        return id;
+    }
+
+    /** Doubles the capacity: a bigger first page while it is below a page, else room for more pages. */
     private void grow() {
-        int capacity = free.length * 2;
-        rows = Arrays.copyOf(rows, capacity * ROW);
-        free = Arrays.copyOf(free, capacity); // the table is full: no free ids to keep
-        prev = Arrays.copyOf(prev, capacity);
-        next = Arrays.copyOf(next, capacity);
+        capacity *= 2;
+        if (capacity <= PAGE_IDS) {
+            pages[0] = Arrays.copyOf(pages[0], capacity * ROW);
+        } else {
+            if (pages[0].length < PAGE_IDS * ROW) {
+                pages[0] = Arrays.copyOf(pages[0], PAGE_IDS * ROW);
+            }
+            pages = Arrays.copyOf(pages, capacity >>> PAGE_SHIFT);
+        }
         long[] bigger = new long[2 * capacity];
         for (long slot : index) {
             if (slot != 0) {
@@ -617,26 +671,29 @@ final class OpenFlowTable {
      * every list keeps its order.
      */
     private void rebuild(int capacity) {
-        long[] old = rows;
-        int[] oldNext = next;
-        int[] newIds = free; // the free ids are void after this, and the array has room for every old id
-        int[] oldHeads = heads.clone();
+        long[][] old = pages;
         int oldHighWater = highWater;
+        int[] newIds = new int[oldHighWater];
+        int[] oldHeads = heads.clone();
         allocate(capacity);
         for (int from = 0; from < oldHighWater; from++) {
-            int ob = from * ROW;
-            if (((int) old[ob + META] & USED) == 0) {
+            long[] op = old[from >>> PAGE_SHIFT];
+            int ob = at(from);
+            if (((int) op[ob + META] & USED) == 0) {
                 continue;
             }
-            int id = highWater++;
-            System.arraycopy(old, ob, rows, id * ROW, ROW);
-            rows[id * ROW + META] &= ~LIST_BITS;
+            int id = takeNewId();
+            long[] r = page(id);
+            int b = at(id);
+            System.arraycopy(op, ob, r, b, ROW);
+            r[b + META] &= ~LIST_BITS;
+            r[b + LINKS] = -1L;
             newIds[from] = id;
             insert(index, slot(hash(id), id));
             size++;
         }
         for (int list = 0; list < LISTS; list++) {
-            for (int from = oldHeads[list]; from >= 0; from = oldNext[from]) {
+            for (int from = oldHeads[list]; from >= 0; from = (int) old[from >>> PAGE_SHIFT][at(from) + LINKS]) {
                 linkAfter(newIds[from], list, tails[list]);
             }
         }

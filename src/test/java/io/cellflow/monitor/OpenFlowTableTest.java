@@ -77,6 +77,63 @@ class OpenFlowTableTest {
         assertEquals(-1, table.find(keys.get(0)));
     }
 
+    /**
+     * Past the first page of rows (8192 ids): growth adds pages and moves no row, so ids, fields and the lane's
+     * order all hold through it, through removals and through a compaction.
+     */
+    @Test
+    void keepsIdsFieldsAndOrderAcrossPagesOfRows() {
+        OpenFlowTable table = new OpenFlowTable();
+        int n = 40_000;
+        List<FlowKey> keys = new ArrayList<>();
+        int[] ids = new int[n];
+        for (int i = 0; i < n; i++) {
+            FlowKey k = new FlowKey(Direction.EGRESS, 17, 0, IpAddr.v4Lo(0xc6120000 | i >>> 16), i & 0xffff, 0,
+                    IpAddr.v4Lo(0xc6120101), 53);
+            keys.add(k);
+            ids[i] = table.add(k);
+            table.count(ids[i], i + 1, 2L * i, i, 0, false);
+            table.touch(ids[i], i, 1, 1_000 + i);
+            if (i % 1000 == 999) { // ids stay put while the table grows
+                for (int j = 0; j <= i; j += 997) {
+                    assertEquals(ids[j], table.find(keys.get(j)));
+                }
+            }
+        }
+        assertLane(table, keys, i -> true);
+        for (int i = 0; i < n; i++) {
+            if (i % 8 != 0) {
+                assertTrue(table.remove(ids[i]));
+            }
+        }
+        assertLane(table, keys, i -> i % 8 == 0);
+        table.compact(); // 5,000 of 65,536 ids open: down to two pages, every id moves
+        assertLane(table, keys, i -> i % 8 == 0);
+        for (int i = 0; i < n; i++) {
+            int id = table.find(keys.get(i));
+            assertEquals(i % 8 == 0, id >= 0);
+            if (id >= 0) {
+                assertEquals(keys.get(i), key(table, id));
+                assertEquals(i + 1, table.packets(id));
+                assertEquals(2L * i, table.bytes(id));
+                assertEquals(1_000 + i, table.lastActiveAt(id));
+            }
+        }
+        assertEquals(n / 8, table.size());
+    }
+
+    /** The sighted lane holds exactly the kept flows, oldest first (the order they were touched in). */
+    private static void assertLane(OpenFlowTable table, List<FlowKey> keys, java.util.function.IntPredicate kept) {
+        int id = table.first(OpenFlowTable.SIGHTED);
+        for (int i = 0; i < keys.size(); i++) {
+            if (kept.test(i)) {
+                assertEquals(keys.get(i), key(table, id), "flow " + i + " in its place in the lane");
+                id = table.next(id);
+            }
+        }
+        assertEquals(-1, id, "nothing after the newest");
+    }
+
     @Test
     void findOrAddIsFindThenAddInOneProbe() {
         Random r = new Random(5);
