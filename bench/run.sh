@@ -14,8 +14,9 @@
 #                  keep up with, so every packet is an insert plus a record (no full table or ring)
 #   LAT_WARMUP=3   seconds of unmeasured traffic at LAT_RATE on the service before its latency tests (0: none)
 #   NF_WARMUP=20   seconds of unmeasured new-flow traffic at the generator's max rate (an SSE client counting) on
-#                  the service before its first new-flow test, so that the new-flow figures measure a warm service
-#                  (the JIT compiles the SSE path, the drain and the sightings there); 0: none
+#                  the service before its first new-flow test, in windows of 5 s each with its own monitor, client,
+#                  monitor reads and metric scrapes, so that the new-flow figures measure a warm service (the JIT
+#                  compiles the SSE path, the drain and the sightings there); 0: none
 #   LAT_OUT=1      the latency client also writes every flow.opened's latency, in arrival order (lat.TEST.REP.txt)
 #   JAR=target/quarkus-app/quarkus-run.jar  the service to run (e.g. a copy of another build, for an A/B)
 #   PORT=18080     service port (127.0.0.1)
@@ -426,7 +427,7 @@ run_cf() {
 	# a warm-up window also serves what the service meets between measured windows (monitor reads, a metrics
 	# scrape) while the stream runs: without that, the first such request after it takes branches the JIT compiled
 	# out of the shared Netty write path, and the recompiles (~1 s of C2 each) land in the next measured window
-	if [[ $test == *_warmup ]]; then
+	if [[ $test == *_warmup* ]]; then
 		(for ((i = 0; i < 4 * (DUR + NF_WARMUP + LAT_WARMUP); i++)); do
 			curl -s -m 2 -o /dev/null "$BASE/cells/$id/monitor"; curl -s -m 2 -o /dev/null "$BASE/q/metrics"
 			curl -s -m 2 -o /dev/null "$BASE/cells"; sleep 0.25
@@ -632,8 +633,13 @@ for rep in $(seq 1 "$REPS"); do
 	want ref_newflow_wb_st && run_ref "$rep" ref_newflow_wb_st "$NF_REF"                 pbgen --flows 0 --duration "$DUR"
 	# a JVM in service is warm: on a fresh one the JIT's compiler threads take ~30 % of the service's CPU during the
 	# first new-flow window, and that, not the data path, decides its drops (README "Performance")
+	# in windows of its own, each a monitor start, a client, traffic, a stop like a measured window: a new
+	# connection's first writes take branches a long stream does not, and the JIT's recompiles (~1 s of C2 each)
+	# for them then came in the first measured windows
 	if ((NF_WARMUP > 0)) && { want cf_newflow || want cf_newflow_st || want cf_zero_drop; }; then
-		run_cf "$rep" cf_newflow_warmup count pbgen --flows 0 --duration "$NF_WARMUP"
+		for ((w = 1; w <= (NF_WARMUP + 4) / 5; w++)); do
+			run_cf "$rep" cf_newflow_warmup$w count pbgen --flows 0 --duration $((NF_WARMUP < 5 ? NF_WARMUP : 5))
+		done
 	fi
 	want cf_newflow && run_cf "$rep" cf_newflow       count                      pbgen --flows 0 --duration "$DUR"
 	want cf_newflow_st && run_cf "$rep" cf_newflow_st    count                      pbgen --flows 0 --duration "$DUR"

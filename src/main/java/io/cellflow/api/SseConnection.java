@@ -19,7 +19,10 @@ import java.util.function.Predicate;
  * the client's bounded queue fills and overflows into in-band {@code lost} notices; the drain handler resumes.
  */
 final class SseConnection implements MultiSubscriber<List<StreamItem>> {
-    /** Items per write: bounds the event loop's time per batch and the size of one buffer. */
+    /**
+     * Items per write: bounds the event loop's time per batch and the size of one buffer, which must fit one of
+     * Netty's pooled chunks (quarkus.netty.allocator-max-order in application.properties).
+     */
     static final int BATCH = 512;
     /** Header names spelled as the JAX-RS resources sent them. */
     static final String CONTENT_TYPE = "Content-Type";
