@@ -19,6 +19,8 @@ public record MonitorView(
         String netns,
         @Schema(description = "the cgroup v2 directory, for a cell monitored with cgroup_skb hooks") String cgroup,
         String startedAt,
+        @Schema(description = "how the backend hooks the cell: tc (clsact filters), tcx (links), cgroup_skb or"
+                + " nft_log")
         String attachMode,
         String runId,
         String correlationId,

@@ -156,27 +156,39 @@ public final class EbpfFlowSource implements AutoCloseable {
         return idx;
     }
 
-    /** tc hooks are attached inside the namespace, where the ifindex and netlink live. */
+    /**
+     * tc hooks are attached inside the namespace, where the ifindex and netlink live. {@code auto} takes tc clsact
+     * filters first: the kernel holds {@code rtnl_lock} across a whole RCU grace period for each TCX attach (two per
+     * start, ~26 ms here, during which every other netlink user of the host waits too), while the first filter on
+     * a new clsact qdisc needs only an expedited one (~0.2 ms for both). TCX links are the fallback: where the
+     * kernel refuses the filters, or a filter of ours is still there (left by a cellflow that was killed: our TCX
+     * program answers before tc runs, so the stale filter stays idle and is never touched).
+     */
     private static List<HookAttachment> attachBoth(Native nat, NetnsExecutor netns, Path netnsPath,
             EbpfSettings.Attach mode, int ingress, int egress, int ifindex, String ifname, long[] marks)
             throws BpfException {
-        if (mode == EbpfSettings.Attach.TC) {
-            return netns.call(netnsPath, () -> attachTc(nat, ingress, egress, ifindex, ifname));
+        if (mode == EbpfSettings.Attach.TCX) {
+            return attachTcx(nat, netns, netnsPath, ingress, egress, ifindex, ifname, marks);
         }
         try {
-            // each TCX attach waits for an RCU grace period: both directions at once
-            NetnsExecutor.Pair<TcxLink, TcxLink> links = netns.callBoth(netnsPath,
-                    () -> timed(marks, 0, () -> TcxLink.attach(nat, ingress, ifindex, true, ifname)),
-                    () -> timed(marks, 2, () -> TcxLink.attach(nat, egress, ifindex, false, ifname)));
-            return List.of(links.first(), links.second());
+            return netns.call(netnsPath, () -> attachTc(nat, ingress, egress, ifindex, ifname, marks));
         } catch (BpfException e) {
-            if (mode == EbpfSettings.Attach.TCX || e.stage() == BpfException.Stage.NETNS_NOT_FOUND
-                    || e.stage() == BpfException.Stage.NETNS_ENTER) {
+            if (mode == EbpfSettings.Attach.TC || e.stage() != BpfException.Stage.ATTACH) {
                 throw e;
             }
-            LOG.infof("TCX attach failed on %s (%s); using tc clsact filters", ifname, e.getMessage());
-            return netns.call(netnsPath, () -> attachTc(nat, ingress, egress, ifindex, ifname));
+            LOG.infof("tc clsact attach failed on %s (%s); using TCX links", ifname, e.getMessage());
+            return attachTcx(nat, netns, netnsPath, ingress, egress, ifindex, ifname, marks);
         }
+    }
+
+    private static List<HookAttachment> attachTcx(Native nat, NetnsExecutor netns, Path netnsPath, int ingress,
+            int egress, int ifindex, String ifname, long[] marks) throws BpfException {
+        // each TCX attach waits for an RCU grace period: both directions at once (the kernel still runs them
+        // one after the other, under rtnl_lock)
+        NetnsExecutor.Pair<TcxLink, TcxLink> links = netns.callBoth(netnsPath,
+                () -> timed(marks, 0, () -> TcxLink.attach(nat, ingress, ifindex, true, ifname)),
+                () -> timed(marks, 2, () -> TcxLink.attach(nat, egress, ifindex, false, ifname)));
+        return List.of(links.first(), links.second());
     }
 
     private static <T> T timed(long[] marks, int at, NetnsExecutor.Action<T> action) throws BpfException {
@@ -188,11 +200,11 @@ public final class EbpfFlowSource implements AutoCloseable {
         }
     }
 
-    private static List<HookAttachment> attachTc(Native nat, int ingress, int egress, int ifindex, String ifname)
-            throws BpfException {
-        TcClsactFilter in = TcClsactFilter.attach(nat, ingress, ifindex, true, ifname);
+    private static List<HookAttachment> attachTc(Native nat, int ingress, int egress, int ifindex, String ifname,
+            long[] marks) throws BpfException {
+        TcClsactFilter in = timed(marks, 0, () -> TcClsactFilter.attach(nat, ingress, ifindex, true, ifname));
         try {
-            return List.of(in, TcClsactFilter.attach(nat, egress, ifindex, false, ifname));
+            return List.of(in, timed(marks, 2, () -> TcClsactFilter.attach(nat, egress, ifindex, false, ifname)));
         } catch (BpfException e) {
             in.close();
             throw e;

@@ -7,7 +7,7 @@ import java.util.Optional;
  * What the eBPF backend needs to know from configuration, validated once.
  *
  * @param objectFile the BPF object file to load; empty: the one bundled in the jar
- * @param attach {@code tcx}, {@code tc}, or {@code auto} (TCX, then tc on kernels without it)
+ * @param attach {@code tcx}, {@code tc}, or {@code auto} (tc clsact filters, then TCX links where those fail)
  */
 public record EbpfSettings(Optional<Path> objectFile, Attach attach, int ringBufferBytes, int flowTableEntries,
         int wakeupBytes) {

@@ -3,7 +3,8 @@ package io.cellflow.bpf;
 import jnr.ffi.Pointer;
 
 /**
- * A direct-action tc filter on a clsact qdisc, for kernels without TCX. Uses our own handle and priority; creates
+ * A direct-action tc filter on a clsact qdisc: the default hook (see EbpfFlowSource#attachBoth for why not TCX
+ * first). Uses our own handle and priority; creates
  * the clsact qdisc only when there is none, and destroys it on close only if we created it (another tool's qdisc
  * and filters are never touched). Both attach and close speak netlink in the current network namespace, so both
  * must run on the {@link NetnsExecutor} inside the interface's namespace.
@@ -47,8 +48,12 @@ public final class TcClsactFilter implements HookAttachment {
             if (created) {
                 bpf.bpf_tc_hook_destroy(hook(nat, ifindex, LibBpf.BPF_TC_INGRESS | LibBpf.BPF_TC_EGRESS));
             }
-            throw new BpfException(BpfException.Stage.ATTACH, Errno.of(rc),
-                    "tc " + (ingress ? "ingress" : "egress") + " filter on " + ifname);
+            String hookName = ingress ? "ingress" : "egress";
+            throw new BpfException(BpfException.Stage.ATTACH, Errno.of(rc), -rc != EEXIST
+                    ? "tc " + hookName + " filter on " + ifname
+                    : "tc " + hookName + " filter on " + ifname + ": one with our handle is there already (left by"
+                            + " a cellflow that was killed? 'tc filter del dev " + ifname + " " + hookName + " pref "
+                            + PRIORITY + "' in the cell's namespace removes it)");
         }
         return new TcClsactFilter(nat, ifindex, ingress, created);
     }

@@ -30,7 +30,11 @@ public interface CellflowConfig {
         /** Load this object file instead of the one bundled in the jar (operators shipping their own build). */
         Optional<String> objectPath();
 
-        /** How programs attach: {@code tcx} links (kernel 6.6+), {@code tc} clsact filters, or {@code auto}. */
+        /**
+         * How programs attach: {@code tc} clsact filters, {@code tcx} links (kernel 6.6+: detached by the kernel
+         * even when cellflow is killed, but each attach and detach holds rtnl_lock across an RCU grace period), or
+         * {@code auto}: tc, then TCX where the filters are refused.
+         */
         @WithDefault("auto")
         AttachMode attachMode();
 

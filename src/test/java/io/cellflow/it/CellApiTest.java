@@ -59,7 +59,7 @@ class CellApiTest {
                     .body("counters.events", notNullValue())
                     .body("counters.ring_buffer_losses", equalTo(0))
                     .body("counters.unique_flows", notNullValue())
-                    .body("attach_mode", equalTo("tcx"));
+                    .body("attach_mode", equalTo("tc"));
         } finally {
             given().delete("/cells/api-1/monitor").then().statusCode(204);
         }

@@ -126,7 +126,7 @@ class FlowStreamTest {
         assertTrue(closed.containsAll(expected), "stop closes every open flow before the stream ends: " + closed);
 
         for (long id : programs) {
-            assertFalse(KernelState.programLoaded(id), "program " + id + " unloaded from the kernel");
+            assertTrue(KernelState.programUnloaded(id), "program " + id + " unloaded from the kernel");
         }
         assertEquals(bpfFdsBefore, KernelState.bpfFds(), "no BPF fd (program, map, link) left in this process");
         assertEquals(qdiscsBefore, KernelState.qdiscs(net), "no qdisc added or removed");

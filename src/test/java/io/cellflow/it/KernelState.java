@@ -70,4 +70,39 @@ public final class KernelState {
                 + TestNetwork.run("ip", "netns", "exec", net.cellNs, "tc", "filter", "show", "dev",
                         TestNetwork.CELL_IF, "egress");
     }
+
+    /** Link fds of this JVM whose type is {@code type} (fdinfo {@code link_type:}), e.g. {@code tcx}. */
+    public static long heldLinks(String type) {
+        long n = 0;
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : (Iterable<Path>) fds::iterator) {
+                try {
+                    if (Files.readSymbolicLink(fd).toString().equals("anon_inode:bpf_link") && Files
+                            .readAllLines(Path.of("/proc/self/fdinfo", fd.getFileName().toString()))
+                            .stream().anyMatch(l -> l.startsWith("link_type:") && l.substring(10).trim().equals(type))) {
+                        n++;
+                    }
+                } catch (IOException e) {
+                    // closed while listing
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return n;
+    }
+
+    /**
+     * Waits (bounded) until no program with this id is loaded: a deleted tc filter lets go of its program after an
+     * RCU grace period, from a kernel work queue.
+     */
+    public static boolean programUnloaded(long id) throws InterruptedException {
+        for (int i = 0; i < 100; i++) {
+            if (!programLoaded(id)) {
+                return true;
+            }
+            Thread.sleep(20);
+        }
+        return !programLoaded(id);
+    }
 }

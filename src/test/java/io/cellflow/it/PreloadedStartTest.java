@@ -73,7 +73,7 @@ class PreloadedStartTest {
             given().delete("/cells/pre-1/monitor").then().statusCode(204);
         }
         for (long id : preloaded) {
-            assertFalse(KernelState.programLoaded(id), "program " + id + " of the monitor unloaded on stop");
+            assertTrue(KernelState.programUnloaded(id), "program " + id + " of the monitor unloaded on stop");
         }
         assertTrue(pool.awaitReady(1, WAIT_MS), "refilled after the hand-out");
         given().get("/q/metrics").then().statusCode(200).body(org.hamcrest.Matchers.containsString(
@@ -91,7 +91,7 @@ class PreloadedStartTest {
         assertEquals(1, pool.ready(), "the pooled object stays for the next default start");
         assertEquals(2, own.size(), "its own two programs: " + own);
         for (long id : own) {
-            assertFalse(KernelState.programLoaded(id), "program " + id + " unloaded on stop");
+            assertTrue(KernelState.programUnloaded(id), "program " + id + " unloaded on stop");
         }
         assertEquals(fdsBefore, KernelState.bpfFds(), "one pooled object's fds, as before the starts");
     }
