@@ -4,6 +4,8 @@ import io.cellflow.monitor.FlowBatches;
 import io.cellflow.monitor.FlowSubscription;
 import io.cellflow.monitor.StreamItem;
 import io.smallrye.mutiny.subscription.MultiSubscriber;
+import io.netty.buffer.ByteBuf;
+import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
@@ -19,10 +21,7 @@ import java.util.function.Predicate;
  * the client's bounded queue fills and overflows into in-band {@code lost} notices; the drain handler resumes.
  */
 final class SseConnection implements MultiSubscriber<List<StreamItem>> {
-    /**
-     * Items per write: bounds the event loop's time per batch and the size of one buffer, which must fit one of
-     * Netty's pooled chunks (quarkus.netty.allocator-max-order in application.properties).
-     */
+    /** Items per write: bounds the event loop's time per batch and the bytes of one write (~230 KB). */
     static final int BATCH = 512;
     /** Header names spelled as the JAX-RS resources sent them. */
     static final String CONTENT_TYPE = "Content-Type";
@@ -74,11 +73,24 @@ final class SseConnection implements MultiSubscriber<List<StreamItem>> {
         if (closed) {
             return;
         }
-        Buffer frames = encoder.encode(batch, filter, allCells);
+        ByteBuf frames = encoder.encodeForWrite(batch, filter, allCells);
         if (frames != null) {
-            response.write(frames);
+            write(frames);
         }
         requestNext();
+    }
+
+    /**
+     * Writes pooled frames and releases them once written (or failed). Vert.x hands a buffer that is not its own to
+     * Netty as unreleasable, so the release is ours.
+     */
+    private void write(ByteBuf frames) {
+        try {
+            response.write(Buffer.buffer(frames), written -> frames.release());
+        } catch (RuntimeException e) { // refused before it was queued (the response ended meanwhile)
+            ReferenceCountUtil.safeRelease(frames);
+            throw e;
+        }
     }
 
     /** The next batch, unless the socket is backed up (the drain handler calls again then). */

@@ -10,7 +10,11 @@ import io.cellflow.flow.Direction;
 import io.cellflow.flow.FlowKind;
 import io.cellflow.flow.NetworkFlowDecision;
 import io.cellflow.monitor.StreamItem;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.util.concurrent.FastThreadLocal;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.buffer.impl.VertxByteBufAllocator;
 import jakarta.inject.Singleton;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -38,6 +42,13 @@ class SseEncoder {
     /** Per ASCII character: written unchanged inside a JSON string by this factory. */
     private final boolean[] plain;
     private final boolean direct;
+    /** One frame writer per thread (the event loops), reused batch after batch. */
+    private final FastThreadLocal<SseFrames> frames = new FastThreadLocal<>() {
+        @Override
+        protected SseFrames initialValue() {
+            return new SseFrames(plain, SseEncoder.this::quote);
+        }
+    };
 
     SseEncoder(ObjectMapper mapper) {
         this.json = mapper.getFactory();
@@ -51,11 +62,27 @@ class SseEncoder {
      * @return the frames, or null when no item passed the filter
      */
     Buffer encode(List<StreamItem> items, Predicate<StreamItem> filter, boolean allCells) {
-        return direct ? encodeDirect(items, filter, allCells) : encodeWithGenerator(items, filter, allCells);
+        return direct ? encodeDirect(items, filter, allCells).toBuffer()
+                : encodeWithGenerator(items, filter, allCells);
     }
 
-    private Buffer encodeDirect(List<StreamItem> items, Predicate<StreamItem> filter, boolean allCells) {
-        SseFrames frames = new SseFrames(plain, this::quote, items.size());
+    /**
+     * {@link #encode}, into direct buffers of Vert.x's pooled allocator (the one its connections write from): the
+     * bytes go to the socket as they are, with no copy into a direct buffer on the way. The caller releases the
+     * result once written.
+     */
+    ByteBuf encodeForWrite(List<StreamItem> items, Predicate<StreamItem> filter, boolean allCells) {
+        if (direct) {
+            return encodeDirect(items, filter, allCells).toDirect(VertxByteBufAllocator.POOLED_ALLOCATOR);
+        }
+        Buffer frames = encodeWithGenerator(items, filter, allCells);
+        return frames == null ? null : Unpooled.wrappedBuffer(frames.getBytes());
+    }
+
+    /** This thread's frame writer, holding {@code items}' frames. */
+    private SseFrames encodeDirect(List<StreamItem> items, Predicate<StreamItem> filter, boolean allCells) {
+        SseFrames frames = this.frames.get();
+        frames.reset();
         for (StreamItem item : items) {
             if (!filter.test(item)) {
                 continue;
@@ -68,7 +95,7 @@ class SseEncoder {
                 frames.heartbeat();
             }
         }
-        return frames.toBuffer();
+        return frames;
     }
 
     Buffer encodeWithGenerator(List<StreamItem> items, Predicate<StreamItem> filter, boolean allCells) {
@@ -132,7 +159,7 @@ class SseEncoder {
             for (NetworkFlowDecision d : List.of(full, sparse)) {
                 List<StreamItem> items = List.of(new StreamItem.Flow(Long.MAX_VALUE, FlowKind.OPENED, d),
                         new StreamItem.Lost(3, StreamItem.Lost.SLOW_CLIENT), StreamItem.Heartbeat.INSTANCE);
-                Buffer direct = encodeDirect(items, item -> true, false);
+                Buffer direct = encodeDirect(items, item -> true, false).toBuffer();
                 String flow = "id:" + Long.MAX_VALUE + "\nevent:flow.opened\ndata:"
                         + new String(mapper.writeValueAsBytes(d), StandardCharsets.UTF_8) + "\n\n";
                 if (!direct.equals(encodeWithGenerator(items, item -> true, false))
