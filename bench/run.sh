@@ -514,9 +514,9 @@ zero_drop() {
 		drops=$(last_field "$t" drops)
 		if [[ $drops == 0 ]]; then best=$t; break; fi
 	done
-	if [[ -n $best ]]; then # the run before (or the max-rate run) at twice this rate had drops: two halvings
+	if [[ -n $best ]]; then # the run before (or the max-rate run) at twice this rate had drops: three halvings
 		local lo=$rate step=$((rate / 2)) try
-		for k in 1 2; do
+		for k in 1 2 3; do
 			try=$((lo + step))
 			t=${name}_$try
 			log "  $name: narrowing: paced at $try/s"

@@ -42,11 +42,28 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
+/*
+ * Waits until t: sleeps while more than SPIN_NS remain, then spins. A deadline already past returns at once:
+ * clock_nanosleep with a past absolute time still sleeps until the timer interrupt, and with a sleep per batch the
+ * paced generator topped out ~20 % below the unpaced one (540k vs 665k pps here), so paced runs near the
+ * maximum asked for rates they never sent.
+ */
+#define SPIN_NS 50000ull
+
 static void sleep_until(uint64_t t)
 {
-	struct timespec ts = { .tv_sec = t / 1000000000ull, .tv_nsec = t % 1000000000ull };
+	uint64_t now = now_ns();
 
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+	if (now >= t)
+		return;
+	if (t - now > SPIN_NS) {
+		uint64_t w = t - SPIN_NS;
+		struct timespec ts = { .tv_sec = w / 1000000000ull, .tv_nsec = w % 1000000000ull };
+
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+			;
+	}
+	while (now_ns() < t)
 		;
 }
 
