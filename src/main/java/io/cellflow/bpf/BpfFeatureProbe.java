@@ -36,6 +36,7 @@ public final class BpfFeatureProbe {
         }
         int fd = nat.libbpf().bpf_prog_load(LibBpf.BPF_PROG_TYPE_SCHED_CLS, "cf_probe", "GPL", insns,
                 RETURN_ZERO.length, null);
+        java.lang.ref.Reference.reachabilityFence(insns); // freed by a cleaner once unreachable
         if (fd >= 0) {
             nat.libc().close(fd);
             return "";

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.lang.ref.Reference;
 import jnr.ffi.Pointer;
 import jnr.ffi.byref.NativeLongByReference;
 
@@ -71,6 +72,11 @@ public final class BpfObject implements AutoCloseable {
         opts.putAddress(0, 2L * word);
         opts.putPointer(word, name);
         Pointer obj = nat.libbpf().bpf_object__open_mem(nat.wrap(image, elf.length), elf.length, opts);
+        // name is reachable only through an address in opts' memory, and both are freed by a cleaner once
+        // unreachable: without the fence a collection during the call let libbpf read freed memory (a SIGSEGV in
+        // bpf_object__open_mem, seen on the preload thread during 1,000 back-to-back starts)
+        Reference.reachabilityFence(name);
+        Reference.reachabilityFence(opts);
         if (obj == null) {
             int errno = nat.errno();
             io.freeMemory(image);

@@ -202,9 +202,20 @@ public final class EbpfFlowSource implements AutoCloseable {
 
     private static List<HookAttachment> attachTc(Native nat, int ingress, int egress, int ifindex, String ifname,
             long[] marks) throws BpfException {
-        TcClsactFilter in = timed(marks, 0, () -> TcClsactFilter.attach(nat, ingress, ifindex, true, ifname));
+        boolean created = TcClsactFilter.createQdisc(nat, ifindex, ifname);
+        TcClsactFilter in;
         try {
-            return List.of(in, timed(marks, 2, () -> TcClsactFilter.attach(nat, egress, ifindex, false, ifname)));
+            // the ingress filter owns a qdisc we created: it closes last (closeHooks goes in reverse)
+            in = timed(marks, 0, () -> TcClsactFilter.attach(nat, ingress, ifindex, true, ifname, created));
+        } catch (BpfException e) {
+            if (created) {
+                TcClsactFilter.destroyQdisc(nat, ifindex);
+            }
+            throw e;
+        }
+        try {
+            return List.of(in, timed(marks, 2, () -> TcClsactFilter.attach(nat, egress, ifindex, false, ifname,
+                    false)));
         } catch (BpfException e) {
             in.close();
             throw e;

@@ -111,7 +111,9 @@ public final class RingBufferPoller implements AutoCloseable {
         Pointer ev = nat.allocate(EVENT_SIZE);
         ev.putInt(0, LibC.EPOLLIN);
         ev.putLong(DATA_OFFSET, token);
-        if (nat.libc().epoll_ctl(epfd, LibC.EPOLL_CTL_ADD, fd, ev) != 0) {
+        int rc = nat.libc().epoll_ctl(epfd, LibC.EPOLL_CTL_ADD, fd, ev);
+        java.lang.ref.Reference.reachabilityFence(ev); // freed by a cleaner once unreachable
+        if (rc != 0) {
             throw new BpfException(BpfException.Stage.RING_BUFFER, Errno.of(nat.errno()), "epoll_ctl ADD ring fd " + fd);
         }
     }
@@ -120,6 +122,7 @@ public final class RingBufferPoller implements AutoCloseable {
         Pointer one = nat.allocate(8);
         one.putLong(0, 1);
         nat.libc().write(controlFd, one, 8);
+        java.lang.ref.Reference.reachabilityFence(one); // freed by a cleaner once unreachable
     }
 
     private void loop() {

@@ -1,5 +1,6 @@
 package io.cellflow.bpf;
 
+import java.lang.ref.Reference;
 import jnr.ffi.Pointer;
 
 /**
@@ -33,21 +34,35 @@ public final class TcClsactFilter implements HookAttachment {
         this.createdQdisc = createdQdisc;
     }
 
-    public static TcClsactFilter attach(Native nat, int progFd, int ifindex, boolean ingress, String ifname)
-            throws BpfException {
-        LibBpf bpf = nat.libbpf();
-        Pointer hook = hook(nat, ifindex, ingress ? LibBpf.BPF_TC_INGRESS : LibBpf.BPF_TC_EGRESS);
-        int rc = bpf.bpf_tc_hook_create(hook);
-        boolean created = rc == 0;
+    /**
+     * Creates the clsact qdisc of {@code ifindex} unless it has one: once for both filters (a second create
+     * only draws the kernel's "exclusivity flag on" message, which libbpf prints).
+     *
+     * @return whether we created it (then the filter that owns it destroys it on close)
+     */
+    public static boolean createQdisc(Native nat, int ifindex, String ifname) throws BpfException {
+        Pointer both = hook(nat, ifindex, LibBpf.BPF_TC_INGRESS | LibBpf.BPF_TC_EGRESS);
+        int rc = nat.libbpf().bpf_tc_hook_create(both);
+        Reference.reachabilityFence(both); // freed by a cleaner once unreachable
         if (rc != 0 && -rc != EEXIST) {
             throw new BpfException(BpfException.Stage.ATTACH, Errno.of(rc), "clsact qdisc on " + ifname);
         }
+        return rc == 0;
+    }
+
+    /**
+     * Our filter on one hook of the clsact qdisc ({@link #createQdisc} first).
+     *
+     * @param ownsQdisc whether closing this filter also destroys the qdisc (close it after the other filter)
+     */
+    public static TcClsactFilter attach(Native nat, int progFd, int ifindex, boolean ingress, String ifname,
+            boolean ownsQdisc) throws BpfException {
+        Pointer hook = hook(nat, ifindex, ingress ? LibBpf.BPF_TC_INGRESS : LibBpf.BPF_TC_EGRESS);
         Pointer opts = opts(nat, progFd);
-        rc = bpf.bpf_tc_attach(hook, opts);
+        int rc = nat.libbpf().bpf_tc_attach(hook, opts);
+        Reference.reachabilityFence(hook); // the structs' memory is freed by a cleaner once unreachable
+        Reference.reachabilityFence(opts);
         if (rc != 0) {
-            if (created) {
-                bpf.bpf_tc_hook_destroy(hook(nat, ifindex, LibBpf.BPF_TC_INGRESS | LibBpf.BPF_TC_EGRESS));
-            }
             String hookName = ingress ? "ingress" : "egress";
             throw new BpfException(BpfException.Stage.ATTACH, Errno.of(rc), -rc != EEXIST
                     ? "tc " + hookName + " filter on " + ifname
@@ -55,7 +70,7 @@ public final class TcClsactFilter implements HookAttachment {
                             + " a cellflow that was killed? 'tc filter del dev " + ifname + " " + hookName + " pref "
                             + PRIORITY + "' in the cell's namespace removes it)");
         }
-        return new TcClsactFilter(nat, ifindex, ingress, created);
+        return new TcClsactFilter(nat, ifindex, ingress, ownsQdisc);
     }
 
     private static Pointer hook(Native nat, int ifindex, int attachPoint) {
@@ -87,10 +102,20 @@ public final class TcClsactFilter implements HookAttachment {
             return;
         }
         attached = false;
-        LibBpf bpf = nat.libbpf();
-        bpf.bpf_tc_detach(hook(nat, ifindex, ingress ? LibBpf.BPF_TC_INGRESS : LibBpf.BPF_TC_EGRESS), opts(nat, 0));
+        Pointer hook = hook(nat, ifindex, ingress ? LibBpf.BPF_TC_INGRESS : LibBpf.BPF_TC_EGRESS);
+        Pointer opts = opts(nat, 0);
+        nat.libbpf().bpf_tc_detach(hook, opts);
+        Reference.reachabilityFence(hook);
+        Reference.reachabilityFence(opts);
         if (createdQdisc) {
-            bpf.bpf_tc_hook_destroy(hook(nat, ifindex, LibBpf.BPF_TC_INGRESS | LibBpf.BPF_TC_EGRESS));
+            destroyQdisc(nat, ifindex);
         }
+    }
+
+    /** Destroys the clsact qdisc with every filter on it: only one that {@link #createQdisc} created. */
+    public static void destroyQdisc(Native nat, int ifindex) {
+        Pointer both = hook(nat, ifindex, LibBpf.BPF_TC_INGRESS | LibBpf.BPF_TC_EGRESS);
+        nat.libbpf().bpf_tc_hook_destroy(both);
+        Reference.reachabilityFence(both);
     }
 }

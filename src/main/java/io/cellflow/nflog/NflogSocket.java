@@ -104,12 +104,15 @@ public final class NflogSocket implements AutoCloseable {
         LibC libc = nat.libc();
         Pointer sa = nat.allocate(NflogAbi.SOCKADDR_NL_SIZE); // pid 0: the kernel picks our port id
         sa.putShort(0, (short) LibC.AF_NETLINK);
-        if (libc.bind(fd, sa, NflogAbi.SOCKADDR_NL_SIZE) != 0) {
+        int rc = libc.bind(fd, sa, NflogAbi.SOCKADDR_NL_SIZE);
+        java.lang.ref.Reference.reachabilityFence(sa); // freed by a cleaner once unreachable
+        if (rc != 0) {
             throw NflogException.netlink("bind netlink socket", Errno.of(nat.errno()));
         }
         Pointer size = nat.allocate(4);
         size.putInt(0, SO_RCVBUF_BYTES);
         libc.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_RCVBUF, size, 4); // best effort: the default also works
+        java.lang.ref.Reference.reachabilityFence(size);
 
         // step: take the group, then ask for packet copies, then a short flush timeout
         request(NflogAbi.NFULA_CFG_CMD, new byte[] {NflogAbi.NFULNL_CFG_CMD_BIND}, true, "bind NFLOG group " + group);
