@@ -30,6 +30,9 @@
 #                  reference's flow map (its max_entries; flowmon runs without --map-entries), and its SSE client
 #                  buffer (cellflow.stream.client-buffer: one drain round of that table); the cells test keeps
 #                  the service default (16384); "" keeps the default everywhere
+#   CF_MAX_OPEN=8000000  open flows a cell keeps (cellflow.flows.max-open) in the traffic tests: every flow of a
+#                  window stays open (~700k new flows/s x 5 s), as the reference keeps no flow state to bound;
+#                  the service default (1,000,000) would close the oldest early; "" keeps the default
 #   ONLY=""       a regex: run only the tests whose name matches (e.g. ONLY='agg_st|newflow_st',
 #                  ONLY=cf_latency, ONLY=cells, ONLY=load); "" runs everything
 #   PROFILER_LIB=""  path of async-profiler's libasyncProfiler.so: attached (jcmd JVMTI.agent_load) to the service
@@ -70,6 +73,8 @@ CF_RING_KB=${CF_RING_KB:-4096}
 CF_TABLE=${CF_TABLE-262144}
 [[ -z $CF_TABLE || $CF_TABLE =~ ^[0-9]+$ ]] || { echo "CF_TABLE must be a number of entries or empty" >&2; exit 2; }
 CF_DRAIN=${CF_DRAIN:-250ms}
+CF_MAX_OPEN=${CF_MAX_OPEN-8000000}
+[[ -z $CF_MAX_OPEN || $CF_MAX_OPEN =~ ^[0-9]+$ ]] || { echo "CF_MAX_OPEN must be a number of flows or empty" >&2; exit 2; }
 [[ $CF_DRAIN =~ ^[0-9]+(ms|s)$ ]] || { echo "CF_DRAIN must look like 250ms or 1s" >&2; exit 2; }
 [[ $CF_RING_KB =~ ^[0-9]+$ ]] || { echo "CF_RING_KB must be a number of KiB" >&2; exit 2; }
 ONLY=${ONLY:-}
@@ -623,7 +628,8 @@ for rep in $(seq 1 "$REPS"); do
 	# and a client buffer that holds one drain round of that table (a round publishes up to one flow.updated per
 	# entry; the service default, 16384, is its default table's size)
 	svc_start "rep$rep" -Dcellflow.flows.drain-interval="$CF_DRAIN" \
-		${CF_TABLE:+-Dcellflow.bpf.flow-table-entries=$CF_TABLE -Dcellflow.stream.client-buffer=$CF_TABLE}
+		${CF_TABLE:+-Dcellflow.bpf.flow-table-entries=$CF_TABLE -Dcellflow.stream.client-buffer=$CF_TABLE} \
+		${CF_MAX_OPEN:+-Dcellflow.flows.max-open=$CF_MAX_OPEN}
 	want udp_noprog && run_noprog "$rep" udp_noprog                               pbgen --flows $FLOWS --duration "$DUR"
 	want ref_agg && run_ref "$rep" ref_agg          "--mode agg"               pbgen --flows $FLOWS --duration "$DUR"
 	want cf_agg && run_cf "$rep" cf_agg           none                       pbgen --flows $FLOWS --duration "$DUR"
@@ -674,7 +680,7 @@ fi
 {
 	echo "cellflow benchmark: $(date -Iseconds), kernel $(uname -r), $(nproc) CPUs, DUR=${DUR}s, REPS=$REPS," \
 		"CELLS='$CELLS', UDP payload ${SIZE}B, FLOWS=$FLOWS, LAT_RATE=$LAT_RATE/s, LAT_LOW_RATE=$LAT_LOW_RATE/s, ST_RATE=$ST_RATE/s, service pinned to CPU '${SVC_CPU}'," \
-		"CF_DRAIN=$CF_DRAIN, CF_RING_KB=$CF_RING_KB, CF_TABLE=$CF_TABLE, CF_OPTS='$CF_OPTS', commit $(git rev-parse --short HEAD 2>/dev/null)"
+		"CF_DRAIN=$CF_DRAIN, CF_RING_KB=$CF_RING_KB, CF_TABLE=$CF_TABLE, CF_MAX_OPEN=$CF_MAX_OPEN, CF_OPTS='$CF_OPTS', commit $(git rev-parse --short HEAD 2>/dev/null)"
 	echo
 	python3 "$ROOT/bench/summarize.py" "$RAW" "$OUT/jmh.json"
 } >"$OUT/summary.md"

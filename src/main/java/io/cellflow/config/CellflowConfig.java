@@ -119,6 +119,15 @@ public interface CellflowConfig {
          */
         @WithDefault("0.5")
         double pressureDrainFill();
+
+        /**
+         * The most flows a cell keeps open after a drain round (eBPF backend); beyond it the least recently active
+         * close early, as if idle, and count in {@code evicted_flows}. Each open flow costs ~130 bytes of heap, so
+         * a cell that opens flows faster than they go idle (a scan, a flood) is bounded at ~130 MB.
+         */
+        @WithDefault("1000000")
+        @jakarta.validation.constraints.Min(1)
+        int maxOpen();
     }
 
     /** The REST API itself. */

@@ -128,7 +128,7 @@ public final class CellMonitor implements AutoCloseable {
         return new MonitorCounters(hub.events(), k.ringBufferLosses(), k.uniqueFlows(),
                 k.packets() >= 0 ? k.packets() : null, hub.clients(), hub.slowClientDrops(),
                 k.openFlows() >= 0 ? k.openFlows() : null, k.closedFlows() >= 0 ? k.closedFlows() : null,
-                k.flowTableFull() >= 0 ? k.flowTableFull() : null);
+                k.evictedFlows() >= 0 ? k.evictedFlows() : null, k.flowTableFull() >= 0 ? k.flowTableFull() : null);
     }
 
     @Override

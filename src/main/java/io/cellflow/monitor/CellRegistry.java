@@ -50,6 +50,8 @@ public class CellRegistry {
     private final Map<String, KernelLosses> reportedLosses = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong stoppedMonitorDrops = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong stoppedMonitorFlows = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong stoppedMonitorEvictions =
+            new java.util.concurrent.atomic.AtomicLong();
     private final Timer drainTime;
     private final DrainPacer drainPacer;
     private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -90,6 +92,9 @@ public class CellRegistry {
                 .register(meters);
         FunctionCounter.builder("cellflow.flows.unique", this, CellRegistry::uniqueFlows)
                 .description("distinct flows opened (a flow seen twice counts once)").register(meters);
+        FunctionCounter.builder("cellflow.flows.evicted", this, CellRegistry::evictedFlows)
+                .description("flows closed early because their cell had more than cellflow.flows.max-open open")
+                .register(meters);
         FunctionCounter.builder("cellflow.sse.dropped", this, CellRegistry::slowClientDrops)
                 .description("events dropped for SSE clients that did not keep up").register(meters);
         drainTime = Timer.builder("cellflow.drain").description("time to drain every cell's flow table once")
@@ -172,7 +177,9 @@ public class CellRegistry {
         }
         monitor.close();
         stoppedMonitorDrops.addAndGet(monitor.hub().slowClientDrops());
-        stoppedMonitorFlows.addAndGet(monitor.counters().uniqueFlows());
+        MonitorCounters last = monitor.counters();
+        stoppedMonitorFlows.addAndGet(last.uniqueFlows());
+        stoppedMonitorEvictions.addAndGet(evicted(last));
         reportedLosses.remove(cellId);
         meters.find("cellflow.ring.fill.ratio").tag("cell", cellId).meters().forEach(meters::remove);
         LOG.infof("cell %s: monitor stopped", cellId);
@@ -264,6 +271,14 @@ public class CellRegistry {
 
     private double uniqueFlows() {
         return stoppedMonitorFlows.get() + list().stream().mapToLong(m -> m.counters().uniqueFlows()).sum();
+    }
+
+    private double evictedFlows() {
+        return stoppedMonitorEvictions.get() + list().stream().mapToLong(m -> evicted(m.counters())).sum();
+    }
+
+    private static long evicted(MonitorCounters c) {
+        return c.evictedFlows() == null ? 0 : c.evictedFlows();
     }
 
     private double slowClientDrops() {

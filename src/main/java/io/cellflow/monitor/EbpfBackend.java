@@ -29,6 +29,7 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class EbpfBackend {
     private static final Logger LOG = Logger.getLogger(EbpfBackend.class);
+    private static final long EVICTION_WARN_EVERY = java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
 
     private final KernelRuntime runtime;
     private final CellflowConfig config;
@@ -52,7 +53,8 @@ public class EbpfBackend {
             throw new BackendStartException(new EbpfFailure.Unsupported(runtime.ebpfUnavailableReason(), null));
         }
         try {
-            FlowLedger ledger = new FlowLedger(hub, config.flows().idleTimeout().toNanos());
+            FlowLedger ledger = new FlowLedger(hub, config.flows().idleTimeout().toNanos(),
+                    config.flows().maxOpen());
             DrainedEntries drained = new DrainedEntries();
             EbpfSettings settings = settings(spec);
             EarlyDrain early = new EarlyDrain();
@@ -262,6 +264,8 @@ public class EbpfBackend {
         private final String cellId;
         private final String ifname;
         private boolean closed; // under drainLock
+        private long warnedEvictions; // under drainLock
+        private long warnedAt; // under drainLock
 
         Adapter(EbpfFlowSource source, FlowLedger ledger, DrainedEntries drained, DrainPressure pressure,
                 String cellId, String ifname) {
@@ -299,7 +303,7 @@ public class EbpfBackend {
         public KernelView kernel() {
             KernelCounters k = source.counters();
             return new KernelView(k.ringBufferLosses(), ledger.uniqueFlows(), k.packets(), ledger.openFlows(),
-                    ledger.closedFlows(), k.flowTableFailures());
+                    ledger.closedFlows(), ledger.evictedFlows(), k.flowTableFailures());
         }
 
         @Override
@@ -312,6 +316,19 @@ public class EbpfBackend {
                 source.drainFlows();
                 ledger.drained(drained.take(), pacer);
                 ledger.endOfDrain(pacer);
+                warnOfEvictions();
+            }
+        }
+
+        /** Once when a cell first outgrows max-open, then at most once a minute while it goes on (drain thread). */
+        private void warnOfEvictions() {
+            long evicted = ledger.evictedFlows();
+            long now = System.nanoTime();
+            if (evicted > warnedEvictions && (warnedAt == 0 || now - warnedAt >= EVICTION_WARN_EVERY)) {
+                LOG.warnf("cell %s: more flows open than cellflow.flows.max-open; %d closed early so far (least"
+                        + " recently active first, as if idle: evicted_flows)", cellId, evicted);
+                warnedEvictions = evicted;
+                warnedAt = now;
             }
         }
 

@@ -48,11 +48,13 @@ final class FlowLedger {
 
     private final FlowHub hub;
     private final long idleNanos;
+    private final int maxOpen;
     private final LongSupplier clock;
     private final ReentrantLock lock = new ReentrantLock(true);
     private final OpenFlowTable open = new OpenFlowTable();
     private long uniqueFlows;
     private long closedFlows;
+    private long evictedFlows;
     private long round;
     /** Where {@link OpenFlowTable#warm}'s loads go, so that the JIT keeps them; never read. */
     @SuppressWarnings("unused")
@@ -67,13 +69,30 @@ final class FlowLedger {
     record Drained(FlowKey key, FlowCounters counters) {}
 
     FlowLedger(FlowHub hub, long idleNanos) {
-        this(hub, idleNanos, System::nanoTime);
+        this(hub, idleNanos, Integer.MAX_VALUE, System::nanoTime);
+    }
+
+    /**
+     * @param maxOpen the most flows left open after a drain round: the close pass closes the least recently active
+     *     ones beyond it early, as if idle (a cell that opens flows faster than they go idle would otherwise grow
+     *     the service's heap by ~130 bytes a flow until the idle timeout)
+     */
+    FlowLedger(FlowHub hub, long idleNanos, int maxOpen) {
+        this(hub, idleNanos, maxOpen, System::nanoTime);
     }
 
     /** With {@code clock} for the times of activity and idleness (a test's clock), monotonic. */
     FlowLedger(FlowHub hub, long idleNanos, LongSupplier clock) {
+        this(hub, idleNanos, Integer.MAX_VALUE, clock);
+    }
+
+    FlowLedger(FlowHub hub, long idleNanos, int maxOpen, LongSupplier clock) {
+        if (maxOpen < 1) {
+            throw new IllegalArgumentException("maxOpen must be >= 1, got " + maxOpen);
+        }
         this.hub = hub;
         this.idleNanos = idleNanos;
+        this.maxOpen = maxOpen;
         this.clock = clock;
     }
 
@@ -99,8 +118,13 @@ final class FlowLedger {
      * for a record that becomes an event; {@code r} is not kept.
      */
     void sighted(FlowRecord r) {
-        sighted(r, FlowKey.hash(r.direction(), r.protocol(), r.srcHi(), r.srcLo(), r.srcPort(), r.dstHi(), r.dstLo(),
-                r.dstPort()));
+        lock.lock();
+        try {
+            sightedLocked(r, FlowKey.hash(r.direction(), r.protocol(), r.srcHi(), r.srcLo(), r.srcPort(), r.dstHi(),
+                    r.dstLo(), r.dstPort()), clock.getAsLong());
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**
@@ -112,44 +136,39 @@ final class FlowLedger {
         lock.lock();
         try {
             warmed += open.warm(records, n, sightingHashes);
+            long now = clock.getAsLong(); // one reading for the group: it was read off the ring at once
             for (int i = 0; i < n; i++) {
-                sighted(records[i], sightingHashes[i]);
+                sightedLocked(records[i], sightingHashes[i], now);
             }
         } finally {
             lock.unlock();
         }
     }
 
-    private void sighted(FlowRecord r, int hash) {
-        lock.lock();
-        try {
-            if (r.kind() != FlowKind.OPENED || r.decision() != Decision.ALLOW) {
-                hub.publish(r.toEvent()); // not part of a flow's life (e.g. a denied packet): passed on as it is
-                return;
+    private void sightedLocked(FlowRecord r, int hash, long now) {
+        if (r.kind() != FlowKind.OPENED || r.decision() != Decision.ALLOW) {
+            hub.publish(r.toEvent()); // not part of a flow's life (e.g. a denied packet): passed on as it is
+            return;
+        }
+        int found = open.findOrAdd(r.direction(), r.protocol(), r.srcHi(), r.srcLo(), r.srcPort(), r.dstHi(),
+                r.dstLo(), r.dstPort(), hash);
+        boolean ending = FlowCounters.ending(r.tcpFlags());
+        if (found < 0) {
+            int id = -found - 1;
+            start(id, r.monotonicNanos(), now, OpenFlowTable.SIGHTED);
+            if (r.packets() > 0) {
+                open.count(id, r.packets(), r.bytes(), r.monotonicNanos(), r.tcpFlags(), ending);
             }
-            int found = open.findOrAdd(r.direction(), r.protocol(), r.srcHi(), r.srcLo(), r.srcPort(), r.dstHi(),
-                    r.dstLo(), r.dstPort(), hash);
-            long now = clock.getAsLong();
-            boolean ending = FlowCounters.ending(r.tcpFlags());
-            if (found < 0) {
-                int id = -found - 1;
-                start(id, r.monotonicNanos(), now, OpenFlowTable.SIGHTED);
-                if (r.packets() > 0) {
-                    open.count(id, r.packets(), r.bytes(), r.monotonicNanos(), r.tcpFlags(), ending);
+            hub.publish(r.toEvent());
+        } else if (r.packets() > 0) { // a continuation: counted now, reported with the flow's next update
+            open.count(found, r.packets(), r.bytes(), r.monotonicNanos(), r.tcpFlags(), ending);
+            open.touch(found, open.lastNanos(found), round, now, OpenFlowTable.SIGHTED);
+            if (open.addPending(found, r.packets(), r.bytes())) {
+                if (pendingCount == pendingIds.length) {
+                    pendingIds = Arrays.copyOf(pendingIds, 2 * pendingCount);
                 }
-                hub.publish(r.toEvent());
-            } else if (r.packets() > 0) { // a continuation: counted now, reported with the flow's next update
-                open.count(found, r.packets(), r.bytes(), r.monotonicNanos(), r.tcpFlags(), ending);
-                open.touch(found, open.lastNanos(found), round, now, OpenFlowTable.SIGHTED);
-                if (open.addPending(found, r.packets(), r.bytes())) {
-                    if (pendingCount == pendingIds.length) {
-                        pendingIds = Arrays.copyOf(pendingIds, 2 * pendingCount);
-                    }
-                    pendingIds[pendingCount++] = found;
-                }
+                pendingIds[pendingCount++] = found;
             }
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -275,7 +294,8 @@ final class FlowLedger {
     }
 
     /**
-     * After a drain: closes ended and idle flows. A {@link OpenFlowTable.DueScan} picks them ({@value #SCAN}
+     * After a drain: closes ended and idle flows, and the least recently active beyond maxOpen. A
+     * {@link OpenFlowTable.DueScan} picks them ({@value #SCAN}
      * flows looked at per lock hold, no events), then they close in the order of their ids, {@value #CHUNK} per
      * lock hold, {@code pacer} between chunks. Only drains change an open flow and only this thread removes one,
      * so a picked id is still that flow when it closes; a flow the poller adds during the pass may be missed, and
@@ -284,7 +304,7 @@ final class FlowLedger {
     void endOfDrain(DrainPacer pacer) {
         long now = clock.getAsLong();
         long thisRound = round; // only this thread changes it
-        OpenFlowTable.DueScan scan = new OpenFlowTable.DueScan(thisRound, now, idleNanos);
+        OpenFlowTable.DueScan scan = new OpenFlowTable.DueScan(thisRound, now, idleNanos, maxOpen);
         while (!scan.finished()) {
             lock.lock();
             try {
@@ -312,6 +332,7 @@ final class FlowLedger {
         }
         lock.lock();
         try {
+            evictedFlows += scan.evicted();
             flushPending();
             open.compact(); // no ids are held now
             round++;
@@ -363,6 +384,16 @@ final class FlowLedger {
         lock.lock();
         try {
             return open.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Flows closed early because more than maxOpen were open (counted in {@link #closedFlows()} too). */
+    long evictedFlows() {
+        lock.lock();
+        try {
+            return evictedFlows;
         } finally {
             lock.unlock();
         }

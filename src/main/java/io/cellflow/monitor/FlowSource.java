@@ -46,5 +46,5 @@ interface FlowSource extends AutoCloseable {
      * @param flowTableFull packets not counted because the kernel's flow table was full
      */
     record KernelView(long ringBufferLosses, long uniqueFlows, long packets, long openFlows, long closedFlows,
-            long flowTableFull) {}
+            long evictedFlows, long flowTableFull) {}
 }

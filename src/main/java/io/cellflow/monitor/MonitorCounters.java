@@ -15,6 +15,8 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  * @param slowClientDrops events dropped for clients that did not keep up
  * @param openFlows flows open now; absent where the backend does not follow flows to their end (nflog)
  * @param closedFlows flows closed so far; absent likewise
+ * @param evictedFlows of those, the flows closed early because the cell had more than cellflow.flows.max-open open;
+ *     absent likewise
  * @param flowTableFullPackets packets the kernel could not count because the cell's flow table was full (their
  *     flows may be missing from the stream; each such gap is also a {@code lost} notice with cause
  *     {@code flow_table_full}); absent where the backend has no flow table (nflog)
@@ -23,6 +25,9 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
 public record MonitorCounters(long events, long ringBufferLosses, long uniqueFlows, Long packets, int clients,
         long slowClientDrops, Long openFlows, Long closedFlows,
+        @Schema(description = "of closed_flows, the flows closed early, least recently active first, because the"
+                + " cell had more than cellflow.flows.max-open open; absent: nflog backend")
+        Long evictedFlows,
         @Schema(description = "packets the kernel could not count because the cell's flow table was full (each gap"
                 + " is also a lost notice with cause flow_table_full); absent: nflog backend")
         Long flowTableFullPackets) {}

@@ -65,7 +65,7 @@ public class NflogBackend {
         /** NFLOG reports connections, not packets: packet counts and flow ends are unknown. */
         @Override
         public KernelView kernel() {
-            return new KernelView(source.overruns(), source.packets(), -1, -1, -1, -1);
+            return new KernelView(source.overruns(), source.packets(), -1, -1, -1, -1, -1);
         }
 
         @Override

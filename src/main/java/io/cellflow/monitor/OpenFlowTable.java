@@ -475,19 +475,41 @@ final class OpenFlowTable {
         private final long thisRound;
         private final long now;
         private final long idleNanos;
+        private final int maxOpen;
         private int step; // index into SCAN_ORDER
         private int cursor = NEXT_LIST;
         private int[] due = new int[16];
         private int count;
+        /** Per lane, the first flow the due scan left (not idle), where eviction goes on; -1: none. */
+        private final int[] evictFrom = {-1, -1};
+        /** Flows still to evict, set when the due scan ends; -1 before. */
+        private int toEvict = -1;
+        private int evicted;
 
         DueScan(long thisRound, long now, long idleNanos) {
+            this(thisRound, now, idleNanos, Integer.MAX_VALUE);
+        }
+
+        /**
+         * @param maxOpen the most flows that may stay open after the pass: beyond the due ones, the least recently
+         *     active flows that the pass's own time finds untouched are picked too, oldest first over both lanes
+         *     (flows touched since {@code now} are never picked, so a flow the poller moves to a lane's end while
+         *     the pass lets go of the lock is not met twice)
+         */
+        DueScan(long thisRound, long now, long idleNanos, int maxOpen) {
             this.thisRound = thisRound;
             this.now = now;
             this.idleNanos = idleNanos;
+            this.maxOpen = maxOpen;
         }
 
         boolean finished() {
-            return step == SCAN_ORDER.length;
+            return step == SCAN_ORDER.length && toEvict == 0;
+        }
+
+        /** Of {@link #count()}, the flows picked because the table held more than {@code maxOpen}. */
+        int evicted() {
+            return evicted;
         }
 
         /** The due ids found so far, {@link #count()} of them, in the order found. */
@@ -520,6 +542,10 @@ final class OpenFlowTable {
     /** Advances {@code s} by at most {@code budget} visits of flows (and one per list it ends). */
     void scanDue(DueScan s, int budget) {
         for (int visits = 0; visits < budget && !s.finished(); visits++) {
+            if (s.step == SCAN_ORDER.length) {
+                evictOne(s);
+                continue;
+            }
             if (s.cursor == DueScan.NEXT_LIST) {
                 s.cursor = heads[SCAN_ORDER[s.step]];
             }
@@ -532,9 +558,34 @@ final class OpenFlowTable {
             } else if (SCAN_ORDER[s.step] == ENDING) {
                 s.cursor = next(id);
             } else {
+                s.evictFrom[SCAN_ORDER[s.step]] = id;
                 nextList(s); // a lane's first flow that is not idle: every later one is newer
             }
         }
+    }
+
+    /** One step of eviction: the older of the two lanes' next flows, unless both are done or touched since. */
+    private void evictOne(DueScan s) {
+        if (s.toEvict < 0) { // the due scan just ended
+            s.toEvict = Math.max(0, size - s.count - s.maxOpen);
+        }
+        if (s.toEvict == 0) {
+            return;
+        }
+        int a = s.evictFrom[SIGHTED], b = s.evictFrom[DRAINED];
+        int lane = a < 0 ? DRAINED : b < 0 || lastActiveAt(a) <= lastActiveAt(b) ? SIGHTED : DRAINED;
+        int id = s.evictFrom[lane];
+        if (id < 0 || lastActiveAt(id) >= s.now) {
+            s.evictFrom[lane] = -1;
+            if (s.evictFrom[SIGHTED] < 0 && s.evictFrom[DRAINED] < 0) {
+                s.toEvict = 0; // nothing older than the pass is left
+            }
+            return;
+        }
+        s.add(id);
+        s.evicted++;
+        s.toEvict--;
+        s.evictFrom[lane] = next(id);
     }
 
     private static void nextList(DueScan s) {

@@ -101,6 +101,73 @@ class DueScanTest {
         }
     }
 
+    /**
+     * With a cap: the pass also picks the least recently active flows of the lanes, as many as the table holds
+     * beyond {@code maxOpen} after the due ones, never a flow of the ending list or one touched at or after the
+     * pass's time, and never one newer than an eligible flow it left.
+     */
+    @Test
+    void evictsTheLeastRecentlyActiveBeyondMaxOpen() {
+        for (long seed = 1; seed <= 30; seed++) {
+            Random r = new Random(seed);
+            OpenFlowTable table = new OpenFlowTable();
+            Map<FlowKey, Expected> model = new HashMap<>();
+            long[] laneTime = {1_000, 1_000};
+            int n = 200 + r.nextInt(2_000);
+            for (int p = 0; p < n; p++) {
+                FlowKey k = new FlowKey(Direction.EGRESS, 17, 0, IpAddr.v4Lo(0xc6120001), 1 + p, 0,
+                        IpAddr.v4Lo(0xc6120002), 53);
+                int id = table.add(k);
+                model.put(k, new Expected());
+                if (r.nextInt(10) == 0) {
+                    table.count(id, 1, 60, 5, 0x11, true);
+                    model.get(k).ending = true;
+                }
+                touch(table, model, k, id, r, laneTime, 3);
+            }
+            long now = Math.max(laneTime[0], laneTime[1]) - r.nextInt(300); // some flows are newer than the pass
+            long idle = r.nextInt(3) == 0 ? 300 : 1_000_000;
+            int maxOpen = r.nextInt(n + 1) + 1;
+            OpenFlowTable.DueScan scan = new OpenFlowTable.DueScan(3, now, idle, maxOpen);
+            int budget = 1 + r.nextInt(300);
+            while (!scan.finished()) {
+                table.scanDue(scan, budget);
+            }
+            int[] due = bruteForce(table, model, 3, now, idle);
+            java.util.Set<Integer> picked = new java.util.HashSet<>();
+            for (int i = 0; i < scan.count(); i++) {
+                assertTrue(picked.add(scan.due()[i]), "picked twice: " + scan.due()[i]);
+            }
+            java.util.Set<Integer> dueSet = new java.util.HashSet<>();
+            for (int id : due) {
+                dueSet.add(id);
+                assertTrue(picked.contains(id), "due flow " + id + " not picked");
+            }
+            List<Long> evictedTimes = new ArrayList<>();
+            List<Long> eligibleLeft = new ArrayList<>();
+            for (int id = 0; id < table.idLimit(); id++) {
+                if (!table.isOpen(id) || dueSet.contains(id)) {
+                    continue;
+                }
+                boolean eligible = table.listOf(id) != OpenFlowTable.ENDING && table.lastActiveAt(id) < now;
+                if (picked.contains(id)) {
+                    assertTrue(eligible, "evicted flow " + id + " is ending or newer than the pass");
+                    evictedTimes.add(table.lastActiveAt(id));
+                } else if (eligible) {
+                    eligibleLeft.add(table.lastActiveAt(id));
+                }
+            }
+            int want = Math.max(0, table.size() - due.length - maxOpen);
+            assertEquals(Math.min(want, evictedTimes.size() + eligibleLeft.size()), evictedTimes.size(),
+                    "seed " + seed);
+            assertEquals(evictedTimes.size(), scan.evicted());
+            if (!evictedTimes.isEmpty() && !eligibleLeft.isEmpty()) {
+                assertTrue(java.util.Collections.max(evictedTimes) <= java.util.Collections.min(eligibleLeft),
+                        "an older flow was left while a newer one was evicted (seed " + seed + ")");
+            }
+        }
+    }
+
     /** Touches in a random lane, mostly later than the lane's last touch, sometimes earlier. */
     private static void touch(OpenFlowTable t, Map<FlowKey, Expected> model, FlowKey k, int id, Random r,
             long[] laneTime, long round) {

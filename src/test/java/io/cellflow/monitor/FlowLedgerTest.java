@@ -116,6 +116,36 @@ class FlowLedgerTest {
         assertEquals(List.of("flow.opened:1/74", "flow.closed:1/74"), kinds(2));
     }
 
+    /** Beyond maxOpen the least recently active flows close early, with their totals, and are counted. */
+    @Test
+    void flowsBeyondMaxOpenCloseLeastRecentlyActiveFirst() throws Exception {
+        long[] now = {1};
+        FlowLedger ledger = new FlowLedger(hub, Duration.ofHours(1).toNanos(), 3, () -> now[0]);
+        for (int p = 0; p < 5; p++) {
+            now[0] = 10 + p;
+            ledger.sighted(opened(41000 + p));
+        }
+        now[0] = 20; // 41000 active again, now the newest of the lane
+        ledger.sighted(opened(41000));
+        now[0] = 100;
+        ledger.endOfDrain();
+        assertEquals(3, ledger.openFlows());
+        assertEquals(2, ledger.evictedFlows());
+        assertEquals(2, ledger.closedFlows());
+        List<String> closed = new ArrayList<>();
+        for (StreamItem i : events.items) {
+            var f = (StreamItem.Flow) i;
+            if (f.kind() == FlowKind.CLOSED) {
+                closed.add(f.decision().srcPort() + ":" + f.decision().packetCount());
+            }
+        }
+        assertEquals(List.of("41001:1", "41002:1"), closed);
+        ledger.endOfDrain(); // at the cap: nothing more closes
+        assertEquals(2, ledger.evictedFlows());
+        ledger.closeAll();
+        assertEquals(5, ledger.closedFlows());
+    }
+
     /** A one-packet flow is opened and closed: an entry that holds no more than its record sends nothing. */
     @Test
     void aDrainedEntryHoldingOnlyItsRecordSendsNoUpdate() throws Exception {
