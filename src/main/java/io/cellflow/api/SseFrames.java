@@ -28,8 +28,8 @@ import java.util.function.Function;
  *
  * <p>Most of a decision is the same for every event of a monitor run (schema version, cell, run, reason code,
  * protocol, policy digest, keys, correlation id): those fields are the same String objects event after event, so
- * each keeps its last encoded bytes and an identical reference is one array copy. Not
- * thread-safe: SseEncoder keeps one per thread, reused batch after batch ({@link #reset}).
+ * each keeps its last encoded bytes and an identical reference is one array copy. Not thread-safe: SseEncoder
+ * keeps one per thread, reused batch after batch ({@link #reset}).
  */
 final class SseFrames {
     /** A batch of SseConnection.BATCH decisions is about 230 KB with IPv4 addresses (~450 bytes a frame). */
