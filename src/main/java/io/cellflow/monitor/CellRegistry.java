@@ -81,6 +81,11 @@ public class CellRegistry {
             Gauge.builder("cellflow.monitors.active", this, r -> r.count(b)).description("running monitors")
                     .tag("backend", b.json()).register(meters);
         }
+        // which hook each monitor runs on: tcx counts the cells that fell back from tc filters (see attach-mode)
+        for (String mode : List.of("tc", "tcx", "cgroup_skb", "nft_log")) {
+            Gauge.builder("cellflow.monitors.attached", this, r -> r.attached(mode))
+                    .description("running monitors by attach mode").tag("mode", mode).register(meters);
+        }
         startLatency = Timer.builder("cellflow.monitor.start").description("time to start a monitor")
                 .publishPercentiles(0.5, 0.99).register(meters);
         kernelLosses = Counter.builder("cellflow.kernel.losses")
@@ -259,6 +264,10 @@ public class CellRegistry {
             m.hub().heartbeat();
         }
         all.offer(StreamItem.Heartbeat.INSTANCE);
+    }
+
+    private double attached(String mode) {
+        return list().stream().filter(m -> mode.equals(m.attachMode())).count();
     }
 
     private double count(Backend backend) {

@@ -52,6 +52,8 @@ class AutoAttachTest {
                 .body("backend", equalTo("ebpf")).body("attach_mode", equalTo("tcx"));
         try (SseClient sse = new SseClient(base.resolve("/cells/auto-1/flows"))) {
             assertEquals(before, KernelState.filters(net), "the failed tc attempt left no filter of ours");
+            assertTrue(given().get("/q/metrics").then().statusCode(200).extract().asString()
+                    .contains("cellflow_monitors_attached{mode=\"tcx\"} 1.0"), "the fallback shows in the metric");
             for (int i = 0; i < 250 && sse.status() == 0; i++) {
                 Thread.sleep(20);
             }
