@@ -15,7 +15,12 @@ import jnr.ffi.Pointer;
  * <p>One drainer serves every cell; {@link #drain} is synchronised because its batch buffers are shared.
  */
 public final class FlowTableDrainer {
-    private static final int BATCH = 1024;
+    /**
+     * Entries per bpf_map_lookup_and_delete_batch call, as the reference's drain: with 1,024 the drain thread took
+     * ~13 % more CPU per flow at the generator's max rate (alternating jars, 380-449 vs 349-385 ns a flow). The
+     * buffers are shared by every cell: 768 KiB.
+     */
+    private static final int BATCH = 8192;
     private static final int ENOENT = 2;
     private static final int EINVAL = 22;
     private static final int ENOTSUPP = 524;
