@@ -26,6 +26,9 @@
 #                  the cells test keeps the service default (5s)
 #   CF_RING_KB=4096  ring buffer of the benchmark cell (POST ring_buffer_bytes), the reference's newflow --rb-kb;
 #                  the cells test keeps the service default
+#   CF_WAKEUP=65536  pending ring bytes that wake the consumer, both sides: the reference's newflow --wakeup-bytes
+#                  and the traffic tests' service's cellflow.bpf.wakeup-bytes (the service default, 16384, is a
+#                  quarter of its default 64 KiB ring); the cells test keeps the service default
 #   CF_TABLE=262144  flow-table entries of the traffic tests' service (cellflow.bpf.flow-table-entries), the
 #                  reference's flow map (its max_entries; flowmon runs without --map-entries), and its SSE client
 #                  buffer (cellflow.stream.client-buffer: one drain round of that table); the cells test keeps
@@ -71,6 +74,8 @@ SVC_CPU=${SVC_CPU-1}
 CF_OPTS=${CF_OPTS:-}
 CF_RING_KB=${CF_RING_KB:-4096}
 CF_TABLE=${CF_TABLE-262144}
+CF_WAKEUP=${CF_WAKEUP:-65536}
+[[ $CF_WAKEUP =~ ^[0-9]+$ ]] || { echo "CF_WAKEUP must be a number of bytes" >&2; exit 2; }
 [[ -z $CF_TABLE || $CF_TABLE =~ ^[0-9]+$ ]] || { echo "CF_TABLE must be a number of entries or empty" >&2; exit 2; }
 CF_DRAIN=${CF_DRAIN:-250ms}
 CF_MAX_OPEN=${CF_MAX_OPEN-8000000}
@@ -536,7 +541,7 @@ zero_drop() {
 		echo "rep=$rep test=$name from=none ev_per_s=0 drops=$drops" >>"$RAW"
 	fi
 }
-WB="--wakeup-bytes 65536 --poll-ms 10"
+WB="--wakeup-bytes $CF_WAKEUP --poll-ms 10"
 NF_REF="--mode agg --rb-kb $CF_RING_KB --drain-ms 250 $WB"
 ref_paced() { run_ref "$1" "$2" "$NF_REF" cfbgen --flows 0 --rate "$3" --duration "$DUR"; }
 cf_paced() { run_cf "$1" "$2" count cfbgen --flows 0 --rate "$3" --duration "$DUR"; }
@@ -626,8 +631,10 @@ for rep in $(seq 1 "$REPS"); do
 	log "rep $rep/$REPS: throughput, bpf_stats, new flows, latency"
 	# the traffic tests' cell gets the reference's flow-table size, as it gets its ring
 	# and a client buffer that holds one drain round of that table (a round publishes up to one flow.updated per
-	# entry; the service default, 16384, is its default table's size)
+	# entry; the service default, 16384, is its default table's size); the reference's wakeup threshold, and its ring
+	# as the service's own size too (a threshold must be below the ring of every object the service preloads)
 	svc_start "rep$rep" -Dcellflow.flows.drain-interval="$CF_DRAIN" \
+		-Dcellflow.bpf.ring-buffer-bytes=$((CF_RING_KB * 1024)) -Dcellflow.bpf.wakeup-bytes="$CF_WAKEUP" \
 		${CF_TABLE:+-Dcellflow.bpf.flow-table-entries=$CF_TABLE -Dcellflow.stream.client-buffer=$CF_TABLE} \
 		${CF_MAX_OPEN:+-Dcellflow.flows.max-open=$CF_MAX_OPEN}
 	want udp_noprog && run_noprog "$rep" udp_noprog                               pbgen --flows $FLOWS --duration "$DUR"
@@ -680,7 +687,7 @@ fi
 {
 	echo "cellflow benchmark: $(date -Iseconds), kernel $(uname -r), $(nproc) CPUs, DUR=${DUR}s, REPS=$REPS," \
 		"CELLS='$CELLS', UDP payload ${SIZE}B, FLOWS=$FLOWS, LAT_RATE=$LAT_RATE/s, LAT_LOW_RATE=$LAT_LOW_RATE/s, ST_RATE=$ST_RATE/s, service pinned to CPU '${SVC_CPU}'," \
-		"CF_DRAIN=$CF_DRAIN, CF_RING_KB=$CF_RING_KB, CF_TABLE=$CF_TABLE, CF_MAX_OPEN=$CF_MAX_OPEN, CF_OPTS='$CF_OPTS', commit $(git rev-parse --short HEAD 2>/dev/null)"
+		"CF_DRAIN=$CF_DRAIN, CF_RING_KB=$CF_RING_KB, CF_WAKEUP=$CF_WAKEUP, CF_TABLE=$CF_TABLE, CF_MAX_OPEN=$CF_MAX_OPEN, CF_OPTS='$CF_OPTS', commit $(git rev-parse --short HEAD 2>/dev/null)"
 	echo
 	python3 "$ROOT/bench/summarize.py" "$RAW" "$OUT/jmh.json"
 } >"$OUT/summary.md"
