@@ -481,15 +481,19 @@ run_cf() {
 	ctr=$(cf_counters "$id")
 	dr1=$(cf_drain_metrics)
 	cf_delete "$id" >/dev/null
-	# drops: records the kernel could not reserve + events the service dropped for this client (also reported
-	# in-band as "missed") + events published but never received (still queued when the client stopped)
-	local rbl slow missed evs und=0 extra=""
-	rbl=$(field "$ctr" ring_buffer_losses); slow=$(field "$ctr" slow_client_drops); evs=$(field "$ctr" events)
-	drops=$((${rbl:-0}))
+	# drops: records the kernel could not reserve + packets of flows a full flow table refused + events the
+	# service dropped for this client + events published but never received (still queued when the client
+	# stopped). The client's "missed" adds up every lost notice, the kernel's two causes included: only what it
+	# counted beyond those is the service's
+	local rbl ftf slow missed evs und=0 extra=""
+	rbl=$(field "$ctr" ring_buffer_losses); ftf=$(field "$ctr" flow_table_full_packets)
+	slow=$(field "$ctr" slow_client_drops); evs=$(field "$ctr" events)
+	drops=$((${rbl:-0} + ${ftf:-0}))
 	if [[ -n $cl ]]; then
 		ev=$(field "$cl" client_events); op=$(field "$cl" client_opened); missed=$(field "$cl" client_missed)
 		secs=$(field "$gen" gen_secs)
-		((${missed:-0} > ${slow:-0})) && slow=$missed
+		missed=$((${missed:-0} - ${rbl:-0} - ${ftf:-0}))
+		((missed > ${slow:-0})) && slow=$missed
 		und=$((${evs:-0} - ${ev:-0} - ${slow:-0}))
 		((und < 0)) && und=0
 		drops=$((drops + ${slow:-0} + und))
