@@ -31,6 +31,9 @@ class StreamResumeTest {
     @BeforeAll
     static void network() {
         net = TestNetwork.createOrSkip("privileged stream tests");
+        // IPv6 off: router solicitations, MLD reports and neighbour discovery are flows too, and a few of them
+        // landing between the sequence numbers read below overflow the 6-event replay buffer at random
+        net.quiet();
     }
 
     @AfterAll
@@ -70,8 +73,10 @@ class StreamResumeTest {
             try (SseClient resumed = new SseClient(base.resolve("/cells/s-1/flows"), Long.toString(k))) {
                 assertTrue(resumed.await(evs -> ids(resumed).contains(end), Duration.ofSeconds(5)));
                 List<Long> expected = java.util.stream.LongStream.rangeClosed(k + 1, end).boxed().toList();
-                // (later events, such as IPv6 neighbour discovery, may follow: the prefix is what is asserted)
-                assertEquals(expected, ids(resumed).subList(0, expected.size()), "exactly the events after " + k);
+                // (later events may follow: the prefix is what is asserted)
+                List<Long> got = ids(resumed);
+                assertEquals(expected, got.subList(0, Math.min(expected.size(), got.size())),
+                        "exactly the events after " + k + ": " + resumed.events());
                 assertTrue(resumed.events().stream().anyMatch(e -> e.data().path("src_port").asInt() == p3
                         && e.data().path("dst_port").asInt() == 7303));
             }
