@@ -18,6 +18,11 @@ public class AllCellsStream {
         fanout.offer(item);
     }
 
+    /** {@link #offer(StreamItem)} for {@code items[0..n)} in order; the array is not kept. */
+    synchronized void offer(StreamItem[] items, int n) {
+        fanout.offer(items, n);
+    }
+
     /** A live-only client; {@code wakeup} as for {@link FlowHub#subscribe}. */
     public FlowSubscription subscribe(Runnable wakeup) {
         return fanout.subscribe(List.of(), wakeup);

@@ -152,13 +152,24 @@ public class CellRegistry {
                     new FlowDecisionMapper(spec.cellId(), runId, spec.correlationId(), spec.keysetId(),
                             spec.issuerKid(), backend.reasonCode(), backend.denyReasonCode(), policy::digest, clock),
                     UUID.randomUUID().toString(), config.stream().clientBuffer(), config.stream().replayBuffer(),
-                    item -> {
-                        counters.get(item.direction()).increment();
-                        all.offer(item);
+                    (FlowHub.Listener) (items, n) -> {
+                        int egress = 0;
+                        for (int i = 0; i < n; i++) {
+                            egress += items[i].direction() == Direction.EGRESS ? 1 : 0;
+                        }
+                        add(counters.get(Direction.EGRESS), egress);
+                        add(counters.get(Direction.INGRESS), n - egress);
+                        all.offer(items, n);
                     });
         });
         return new CellMonitor(spec, started.backend(), runId, Instant.now(), started.source(), started.hub(),
                 started.fallbackReason(), policy);
+    }
+
+    private static void add(LongAdder counter, int n) {
+        if (n > 0) {
+            counter.add(n);
+        }
     }
 
     /** Per-cell series only while the number of cells is bounded by config; beyond it, none are added. */

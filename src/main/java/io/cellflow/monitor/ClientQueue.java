@@ -54,6 +54,28 @@ final class ClientQueue {
         }
     }
 
+    /** {@link #offer(StreamItem)} for {@code items[0..n)} in order, in one lock hold and at most one wakeup. */
+    void offer(StreamItem[] items, int n) {
+        boolean wake;
+        synchronized (this) {
+            if (completed) {
+                return;
+            }
+            boolean queued = false;
+            for (int i = 0; i < n; i++) {
+                queued |= enqueue(items[i]);
+            }
+            if (!queued) {
+                return;
+            }
+            wake = parked;
+            parked = false;
+        }
+        if (wake) {
+            wakeup.run();
+        }
+    }
+
     private boolean enqueue(StreamItem item) {
         if (item instanceof StreamItem.Heartbeat) {
             if (!items.isEmpty()) { // a client with events pending needs no heartbeat

@@ -25,6 +25,13 @@ final class Fanout {
         }
     }
 
+    /** {@link #offer(StreamItem)} for {@code items[0..n)} in order; the array is not kept. */
+    void offer(StreamItem[] items, int n) {
+        for (FlowSubscription c : clients) {
+            c.queue().offer(items, n);
+        }
+    }
+
     /**
      * A new client that starts with {@code backlog}, then whatever is offered until {@link #complete()}.
      *

@@ -16,12 +16,18 @@ import java.util.function.Consumer;
 public final class FlowHub {
     private final FlowDecisionMapper mapper;
     private final String decisionPrefix;
-    private final Consumer<StreamItem.Flow> onEvent;
+    private final Listener onEvents;
     private final ReplayBuffer replay;
     private final Fanout fanout;
     private long sequence; // guarded by this
     private FlowStamp stamp; // guarded by this
     private volatile long published;
+
+    /** Told of every event published, a group at a time, under the hub's lock; must not block nor keep the array. */
+    @FunctionalInterface
+    public interface Listener {
+        void published(StreamItem.Flow[] items, int n);
+    }
 
     /**
      * @param decisionPrefix makes {@code decision_id} unique across runs: {@code <prefix>-<sequence>}
@@ -29,12 +35,22 @@ public final class FlowHub {
      */
     public FlowHub(FlowDecisionMapper mapper, String decisionPrefix, int clientBuffer, int replayBuffer,
             Consumer<StreamItem.Flow> onEvent) {
+        this(mapper, decisionPrefix, clientBuffer, replayBuffer, (Listener) (items, n) -> {
+            for (int i = 0; i < n; i++) {
+                onEvent.accept(items[i]);
+            }
+        });
+    }
+
+    /** @param onEvents as {@code onEvent} above, told of a group of events at once */
+    public FlowHub(FlowDecisionMapper mapper, String decisionPrefix, int clientBuffer, int replayBuffer,
+            Listener onEvents) {
         this.mapper = mapper;
         this.decisionPrefix = decisionPrefix;
         this.fanout = new Fanout(clientBuffer);
         this.replay = new ReplayBuffer(replayBuffer,
                 (seq, event, digest) -> new StreamItem.Flow(seq, event, stamp(digest)));
-        this.onEvent = onEvent;
+        this.onEvents = onEvents;
     }
 
     /**
@@ -42,13 +58,39 @@ public final class FlowHub {
      * event and the run's stamp, not a decision: see {@link StreamItem.Flow}.
      */
     public synchronized void publish(FlowEvent event) {
+        StreamItem.Flow[] group = {item(event)};
+        published = sequence;
+        onEvents.published(group, 1);
+        fanout.offer(group, 1);
+    }
+
+    /**
+     * {@link #publish} for {@code events[0..n)} in order, as one group: one lock hold, one listener call and one
+     * offer per client. The ledger publishes each lock hold's events this way: one by one, the hub's lock, the
+     * event counters, the all-cells stream's lock, each client queue's lock and G1's barrier on each store into a
+     * long-lived array were a fence per event, each waiting for the open-flow table's writes before it: 28 % of
+     * the poller's CPU samples at ~700k new flows/s, against 8 % in groups (async-profiler).
+     */
+    public synchronized void publish(FlowEvent[] events, int n) {
+        if (n == 0) {
+            return;
+        }
+        // a new array each time: a young one takes the items without G1's write barrier (a fence per item)
+        StreamItem.Flow[] group = new StreamItem.Flow[n];
+        for (int i = 0; i < n; i++) {
+            group[i] = item(events[i]);
+        }
+        published = sequence;
+        onEvents.published(group, n);
+        fanout.offer(group, n);
+    }
+
+    /** Sequences, stamps and keeps for replay the next event. */
+    private StreamItem.Flow item(FlowEvent event) {
         long seq = ++sequence;
         FlowStamp s = stamp(mapper.policyDigest());
-        StreamItem.Flow item = new StreamItem.Flow(seq, event, s);
         replay.add(seq, event, s.policyDigest());
-        published = seq;
-        onEvent.accept(item);
-        fanout.offer(item);
+        return new StreamItem.Flow(seq, event, s);
     }
 
     /** The stamp for {@code digest}: the last one while the digest stays the same (one per policy in force). */

@@ -39,6 +39,8 @@ import java.util.function.LongSupplier;
 final class FlowLedger {
     /** Drain steps (each publishes at most two events) per lock hold. */
     static final int CHUNK = 64;
+    /** Events a lock hold publishes at once, at most. */
+    private static final int OUTBOX = 2 * CHUNK;
     /**
      * Flows the close pass looks at per lock hold. It looks only at the flows that saw FIN or RST, the idle ones
      * and one more per list (see {@link OpenFlowTable.DueScan}), so most passes take one hold; a burst of idle
@@ -60,6 +62,12 @@ final class FlowLedger {
     @SuppressWarnings("unused")
     private long warmed;
     private final int[] sightingHashes = new int[CHUNK]; // under the lock
+    /**
+     * Under the lock: events not yet published. A new array per hold that emits: a young array takes references
+     * without G1's write barrier, where a long-lived one took a fence per event.
+     */
+    private FlowEvent[] outbox;
+    private int outboxCount; // under the lock
     /** Flows given pending counts since the last flush (ids, some stale or repeated: see flushPending); locked. */
     private int[] pendingIds = new int[16];
     private int pendingCount;
@@ -97,6 +105,37 @@ final class FlowLedger {
     }
 
     /**
+     * Queues an event for the hub. What a lock hold emits is published as one group before the lock is let go
+     * ({@link #unlock}), so events still reach the hub in the order of the holds, and each hold publishes in order.
+     */
+    private void emit(FlowEvent event) {
+        if (outbox == null) {
+            outbox = new FlowEvent[OUTBOX];
+        } else if (outboxCount == OUTBOX) {
+            publishOutbox();
+        }
+        outbox[outboxCount++] = event;
+    }
+
+    private void publishOutbox() {
+        int n = outboxCount;
+        outboxCount = 0;
+        hub.publish(outbox, n); // the hub keeps none of the array: it is refilled, or dropped at the unlock
+    }
+
+    /** Every unlock goes through here: it publishes what the hold emitted first. */
+    private void unlock() {
+        try {
+            if (outboxCount > 0) {
+                publishOutbox();
+            }
+            outbox = null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
      * The poller starts a batch of sightings: it holds the lock until {@link #endSightings()}, so a batch costs one
      * acquisition and a drain waiting for the lock gets it between batches.
      */
@@ -105,7 +144,7 @@ final class FlowLedger {
     }
 
     void endSightings() {
-        lock.unlock();
+        unlock();
     }
 
     /** A ring-buffer sighting: opens the flow unless it is already open. */
@@ -123,7 +162,7 @@ final class FlowLedger {
             sightedLocked(r, FlowKey.hash(r.direction(), r.protocol(), r.srcHi(), r.srcLo(), r.srcPort(), r.dstHi(),
                     r.dstLo(), r.dstPort()), clock.getAsLong());
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -141,13 +180,13 @@ final class FlowLedger {
                 sightedLocked(records[i], sightingHashes[i], now);
             }
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
     private void sightedLocked(FlowRecord r, int hash, long now) {
         if (r.kind() != FlowKind.OPENED || r.decision() != Decision.ALLOW) {
-            hub.publish(r.toEvent()); // not part of a flow's life (e.g. a denied packet): passed on as it is
+            emit(r.toEvent()); // not part of a flow's life (e.g. a denied packet): passed on as it is
             return;
         }
         int found = open.findOrAdd(r.direction(), r.protocol(), r.srcHi(), r.srcLo(), r.srcPort(), r.dstHi(),
@@ -159,7 +198,7 @@ final class FlowLedger {
             if (r.packets() > 0) {
                 open.count(id, r.packets(), r.bytes(), r.monotonicNanos(), r.tcpFlags(), ending);
             }
-            hub.publish(r.toEvent());
+            emit(r.toEvent());
         } else if (r.packets() > 0) { // a continuation: counted now, reported with the flow's next update
             open.count(found, r.packets(), r.bytes(), r.monotonicNanos(), r.tcpFlags(), ending);
             open.touch(found, open.lastNanos(found), round, now, OpenFlowTable.SIGHTED);
@@ -224,7 +263,7 @@ final class FlowLedger {
                     published |= apply(entries, i, hashes[i - from], now);
                 }
             } finally {
-                lock.unlock();
+                unlock();
             }
         }
     }
@@ -253,12 +292,12 @@ final class FlowLedger {
         open.count(id, packets, bytes, e.lastNanos(i), tcpFlags, e.ending(i));
         open.touch(id, open.lastNanos(id), round, now, OpenFlowTable.DRAINED);
         if (opens) {
-            hub.publish(event(FlowKind.OPENED, id, packets, bytes, e.firstNanos(i), tcpFlags));
+            emit(event(FlowKind.OPENED, id, packets, bytes, e.firstNanos(i), tcpFlags));
         } else {
             long reported = packets + open.pendingPackets(id);
             long reportedBytes = bytes + open.pendingBytes(id);
             open.clearPending(id);
-            hub.publish(event(FlowKind.UPDATED, id, reported, reportedBytes, e.lastNanos(i), tcpFlags));
+            emit(event(FlowKind.UPDATED, id, reported, reportedBytes, e.lastNanos(i), tcpFlags));
         }
         return true;
     }
@@ -285,7 +324,7 @@ final class FlowLedger {
     private void reportPending(int id) {
         long packets = open.pendingPackets(id), bytes = open.pendingBytes(id);
         open.clearPending(id);
-        hub.publish(event(FlowKind.UPDATED, id, packets, bytes, open.lastNanos(id), open.tcpFlags(id)));
+        emit(event(FlowKind.UPDATED, id, packets, bytes, open.lastNanos(id), open.tcpFlags(id)));
     }
 
     /** After a drain: closes ended and idle flows, without pacing. */
@@ -310,7 +349,7 @@ final class FlowLedger {
             try {
                 open.scanDue(scan, SCAN);
             } finally {
-                lock.unlock();
+                unlock();
             }
         }
         int[] closing = scan.sortedDue(); // flows close in the order of their ids, as a scan over the ids had them
@@ -327,7 +366,7 @@ final class FlowLedger {
                     open.remove(closing[i]);
                 }
             } finally {
-                lock.unlock();
+                unlock();
             }
         }
         lock.lock();
@@ -337,7 +376,7 @@ final class FlowLedger {
             open.compact(); // no ids are held now
             round++;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -358,7 +397,7 @@ final class FlowLedger {
             pendingCount = 0;
             open.clear();
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -367,7 +406,7 @@ final class FlowLedger {
             reportPending(id);
         }
         closedFlows++;
-        hub.publish(event(FlowKind.CLOSED, id, open.packets(id), open.bytes(id), open.lastNanos(id),
+        emit(event(FlowKind.CLOSED, id, open.packets(id), open.bytes(id), open.lastNanos(id),
                 open.tcpFlags(id)));
     }
 
@@ -376,7 +415,7 @@ final class FlowLedger {
         try {
             return uniqueFlows;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -385,7 +424,7 @@ final class FlowLedger {
         try {
             return open.size();
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -395,7 +434,7 @@ final class FlowLedger {
         try {
             return evictedFlows;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -404,7 +443,7 @@ final class FlowLedger {
         try {
             return closedFlows;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 

@@ -73,7 +73,9 @@ final class ReplayBuffer {
         bytes[i] = e.bytes();
         nanos[i] = e.monotonicNanos();
         refs[i] = (long) e.ifindex() << 32 | e.ruleRef() & 0xffffffffL;
-        digests[i] = policyDigest;
+        if (digests[i] != policyDigest) { // the same string, mostly: a store into this old array costs a fence (G1)
+            digests[i] = policyDigest;
+        }
     }
 
     private FlowEvent event(int i) {

@@ -99,4 +99,39 @@ class FlowHubTest {
         held.drain();
         assertTrue(held.ended());
     }
+    @Test
+    void aGroupIsSequencedKeptAndDeliveredInOrderWithOneWakeupAndOneListenerCall() throws Exception {
+        List<Integer> groups = new java.util.ArrayList<>();
+        List<Long> told = new java.util.ArrayList<>();
+        FlowHub hub = new FlowHub(new FlowDecisionMapper("c", "r", null, "ebpf_tc", new MonotonicClock()), "p", 4,
+                100, (FlowHub.Listener) (items, n) -> {
+                    groups.add(n);
+                    for (int i = 0; i < n; i++) {
+                        told.add(items[i].sequence());
+                    }
+                });
+        hub.publish(event(1));
+        TestClient held = TestClient.of(hub, -1, true);
+        held.drain(); // parked
+        FlowEvent[] group = new FlowEvent[20]; // larger than the hub's first group array, and than the client buffer
+        for (int i = 0; i < group.length; i++) {
+            group[i] = event(100 + i);
+        }
+        hub.publish(group, 6);
+        assertEquals(1, held.wakeups(), "one wakeup for the group");
+        hub.publish(group, 0);
+        hub.publish(group, 20);
+        assertEquals(List.of(1, 6, 20), groups, "one listener call per group; an empty group is none");
+        assertEquals(java.util.stream.LongStream.rangeClosed(1, 27).boxed().toList(), told);
+        assertEquals(27, hub.events());
+        assertEquals(List.of(25L, 26L, 27L), hub.recent(3).stream().map(StreamItem.Flow::sequence).toList());
+        assertEquals(119, hub.recent(1).get(0).event().srcPort());
+
+        held.drain();
+        assertEquals(List.of(2L, 3L, 4L, 5L), held.items.stream().filter(i -> i instanceof StreamItem.Flow)
+                .map(i -> ((StreamItem.Flow) i).sequence()).toList(), "the first four fit the client's buffer");
+        assertEquals(new StreamItem.Lost(22, StreamItem.Lost.SLOW_CLIENT), held.items.get(4),
+                "the rest of both groups is one gap, counted");
+        assertEquals(22, hub.slowClientDrops());
+    }
 }

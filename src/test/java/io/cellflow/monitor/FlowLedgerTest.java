@@ -51,8 +51,9 @@ class FlowLedgerTest {
                 100_000, 0, item -> {});
         TestClient one = TestClient.of(oneHub, -1, false);
         FlowLedger byOne = new FlowLedger(oneHub, Duration.ofHours(1).toNanos());
+        List<Integer> groupSizes = new java.util.ArrayList<>();
         FlowHub groupHub = new FlowHub(new FlowDecisionMapper("c", "r", null, "ebpf_tc", clock), "p",
-                100_000, 0, item -> {});
+                100_000, 0, (FlowHub.Listener) (items, n) -> groupSizes.add(n));
         TestClient grouped = TestClient.of(groupHub, -1, false);
         FlowLedger inGroups = new FlowLedger(groupHub, Duration.ofHours(1).toNanos());
         java.util.Random r = new java.util.Random(1);
@@ -66,7 +67,12 @@ class FlowLedgerTest {
                 group[i] = io.cellflow.flow.FlowRecord.of(e);
                 byOne.sighted(e);
             }
+            int before = grouped.items.size();
+            groupSizes.clear();
             inGroups.sighted(group, n);
+            int published = grouped.items.size() - before;
+            assertEquals(published == 0 ? List.of() : List.of(published), groupSizes,
+                    "a group's events reach the hub as one group");
         }
         assertTrue(byOne.uniqueFlows() > 1000);
         assertEquals(byOne.uniqueFlows(), inGroups.uniqueFlows());
