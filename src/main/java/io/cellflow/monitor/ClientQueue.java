@@ -41,17 +41,7 @@ final class ClientQueue {
 
     /** Queues an item, or drops it and counts it (flows past capacity), or skips it (a heartbeat behind events). */
     void offer(StreamItem item) {
-        boolean wake;
-        synchronized (this) {
-            if (completed || !enqueue(item)) {
-                return;
-            }
-            wake = parked;
-            parked = false;
-        }
-        if (wake) {
-            wakeup.run();
-        }
+        offer(new StreamItem[] {item}, 1);
     }
 
     /** {@link #offer(StreamItem)} for {@code items[0..n)} in order, in one lock hold and at most one wakeup. */

@@ -57,11 +57,8 @@ public final class FlowHub {
      * Stamps and sequences one event, keeps it for replay and offers it to every client. The item carries the
      * event and the run's stamp, not a decision: see {@link StreamItem.Flow}.
      */
-    public synchronized void publish(FlowEvent event) {
-        StreamItem.Flow[] group = {item(event)};
-        published = sequence;
-        onEvents.published(group, 1);
-        fanout.offer(group, 1);
+    public void publish(FlowEvent event) {
+        publish(new FlowEvent[] {event}, 1);
     }
 
     /**
